@@ -1,0 +1,86 @@
+// swift-tools-version:6.2
+// Cascade — a self-hosted, cascading WebRTC SFU and meeting platform.
+// Layers (a module imports only modules below it), see docs/architecture.md:
+//   L4 cascade (CLI)
+//   L3 MediaServer            NIO sockets, port demux, WHIP/WHEP, media API
+//   L2 SFU                    rooms, publisher/subscriber tracks, NACK/RTX, reports, TWCC
+//   L1 ICE, DTLS, SRTP, Transport (PeerTransport)
+//   L0 STUN, RTP, SDP         wire formats, no I/O
+//   C  COpenSSL, CSRTP, CShims
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Cascade",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cascade", targets: ["cascade"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+    ],
+    targets: [
+        // C: system libraries and the few OpenSSL/libsrtp macros Swift cannot import.
+        .systemLibrary(name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSRTP", path: "Sources/C/CSRTP", pkgConfig: "libsrtp2",
+                       providers: [.apt(["libsrtp2-dev"])]),
+        .target(name: "CShims", dependencies: ["COpenSSL", "CSRTP"], path: "Sources/C/CShims"),
+
+        // L0 Wire: formats only, no sockets, no clocks.
+        .target(name: "STUN", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/Wire/STUN", swiftSettings: swiftSettings),
+        .target(name: "RTP", path: "Sources/Wire/RTP", swiftSettings: swiftSettings),
+        .target(name: "SDP", path: "Sources/Wire/SDP", swiftSettings: swiftSettings),
+
+        // L1 Transport: protocol state machines (bytes and time in, bytes, events and deadlines out).
+        .target(name: "ICE", dependencies: ["STUN"], path: "Sources/Transport/ICE", swiftSettings: swiftSettings),
+        .target(name: "DTLS", dependencies: ["COpenSSL", "CShims"], path: "Sources/Transport/DTLS",
+                swiftSettings: swiftSettings),
+        .target(name: "SRTP", dependencies: ["CSRTP", "CShims"], path: "Sources/Transport/SRTP",
+                swiftSettings: swiftSettings),
+
+        // L2 SFU: rooms, tracks, feedback. No I/O.
+        .target(name: "SFU", dependencies: ["RTP"], path: "Sources/SFU", swiftSettings: swiftSettings),
+
+        // Tokens (JWT, HS256), verified locally by media nodes.
+        .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+                path: "Sources/Auth", swiftSettings: swiftSettings),
+
+        // L3 MediaServer: sockets, timers, HTTP.
+        .target(name: "MediaServer", dependencies: [
+            "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Sources/MediaServer", resources: [.copy("Web")], swiftSettings: swiftSettings),
+
+        // L4 the executable.
+        .executableTarget(name: "cascade", dependencies: [
+            "MediaServer", "Auth",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/cascade", swiftSettings: swiftSettings),
+
+        .testTarget(name: "STUNTests", dependencies: ["STUN"], path: "Tests/STUNTests"),
+        .testTarget(name: "RTPTests", dependencies: ["RTP"], path: "Tests/RTPTests"),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], path: "Tests/SDPTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "STUN"], path: "Tests/ICETests"),
+        .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"], path: "Tests/DTLSTests"),
+        .testTarget(name: "SFUTests", dependencies: ["SFU", "RTP"], path: "Tests/SFUTests"),
+        .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
+    ]
+)

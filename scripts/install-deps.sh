@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what Cascade needs on a Debian 12 machine with Swift.
+#   scripts/install-deps.sh          build/run dependencies (OpenSSL, libsrtp2)
+#   scripts/install-deps.sh --test   also the test peers (Chromium, aiortc, selenium, pytest, iproute2)
+# Idempotent: only installs what is missing.
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+
+apt_pkgs=(libssl-dev libsrtp2-dev pkg-config libsqlite3-dev)
+if [ "$want_test" = 1 ]; then
+  apt_pkgs+=(chromium chromium-driver iproute2 iptables)
+fi
+
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$want_test" = 1 ]; then
+  py=python3
+  if ! $py -c 'import aiortc, selenium, pytest' 2>/dev/null; then
+    echo "install-deps: pip install test peers"
+    $py -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+  fi
+fi
+echo "install-deps: ok"
