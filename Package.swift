@@ -45,7 +45,7 @@ let package = Package(
 
         // L1 Transport: protocol state machines (bytes and time in, bytes, events and deadlines out).
         .target(name: "ICE", dependencies: ["STUN"], path: "Sources/Transport/ICE", swiftSettings: swiftSettings),
-        .target(name: "DTLS", dependencies: ["COpenSSL", "CShims"], path: "Sources/Transport/DTLS",
+        .target(name: "DTLS", dependencies: ["COpenSSL", "CShims", "SRTP"], path: "Sources/Transport/DTLS",
                 swiftSettings: swiftSettings),
         .target(name: "SRTP", dependencies: ["CSRTP", "CShims"], path: "Sources/Transport/SRTP",
                 swiftSettings: swiftSettings),

@@ -1,0 +1,42 @@
+# Cascade — `make run` to try it, `make test` to test it. Both install what is missing first.
+SWIFT ?= swift
+BUILD_FLAGS ?=
+BIN := .build/debug/cascade
+
+.PHONY: run test build deps test-deps unit interop bench clean
+
+deps:
+	bash scripts/install-deps.sh
+
+test-deps:
+	bash scripts/install-deps.sh --test
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product cascade
+
+# Starts the all-in-one server with its embedded defaults and prints the URL to open.
+run: build
+	$(BIN) serve
+
+# Unit tests (swift test), then the interop suite against real peers (pytest) in a private
+# network namespace. pytest's summary line comes last.
+test: test-deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
+
+unit: deps
+	$(SWIFT) test $(BUILD_FLAGS)
+
+interop: test-deps
+	$(SWIFT) build $(BUILD_FLAGS) --product cascade
+	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
+
+bench:
+	$(SWIFT) build -c release --product cascade
+	.build/release/cascade bench fanout --subscribers 10
+	.build/release/cascade bench fanout --subscribers 50
+	.build/release/cascade bench fanout --subscribers 200
+
+clean:
+	rm -rf .build

@@ -1,0 +1,47 @@
+import Auth
+import Foundation
+import Hummingbird
+
+/// Every error the HTTP interface returns: a status and a JSON body `{"error": code, "reason": text}`.
+///
+/// All mapping from domain errors to status codes happens here, in one place.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let reason: String
+    public var extraHeaders: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, reason: String) {
+        self.status = status
+        self.code = code
+        self.reason = reason
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: ["error": code, "reason": reason], options: [.sortedKeys])
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extraHeaders)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    public init(_ error: TokenError) {
+        self.init(.unauthorized, code: "unauthorized", reason: error.description)
+        extraHeaders[.wwwAuthenticate] = "Bearer"
+    }
+
+    public init(_ error: AccessError) {
+        self.init(.forbidden, code: "forbidden", reason: error.description)
+    }
+
+    public init(_ error: MediaError) {
+        switch error {
+        case .malformedOffer: self.init(.badRequest, code: "malformed_sdp", reason: error.description)
+        case .unacceptableOffer: self.init(.unprocessableContent, code: "unacceptable_sdp", reason: error.description)
+        // WHEP/WHIP: 406 Not Acceptable when no codec is common to the offer and the server.
+        case .noCommonCodec: self.init(.notAcceptable, code: "no_common_codec", reason: error.description)
+        case .notFound: self.init(.notFound, code: "not_found", reason: error.description)
+        case .capacity: self.init(.serviceUnavailable, code: "over_capacity", reason: error.description)
+        case .internalFailure: self.init(.internalServerError, code: "internal", reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Auth
+import Foundation
+import Hummingbird
+
+/// The media node's HTTP interface: WHIP (RFC 9725), WHEP, the publications list, metrics and the
+/// try-it page. Each handler authenticates, validates, calls the `MediaAPI`, and maps errors
+/// through `APIError`.
+public struct MediaHTTPRoutes: Sendable {
+    public let api: any MediaAPI
+    public let keys: KeyService
+    /// Development mode: `/v1/dev/token` mints tokens for the try-it page. Only on when
+    /// `cascade serve` generated its own key pair.
+    public let developmentTokens: Bool
+    let assets = WebAssets()
+
+    static let maxSDPBytes = 64 * 1024
+
+    public init(api: any MediaAPI, keys: KeyService, developmentTokens: Bool) {
+        self.api = api
+        self.keys = keys
+        self.developmentTokens = developmentTokens
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .all,
+            allowHeaders: [.authorization, .contentType, .ifMatch, .accept],
+            allowMethods: [.get, .post, .patch, .delete, .options, .head],
+            exposedHeaders: ["Location", "ETag", "Link", "Accept-Patch", "Accept-Post"]))
+
+        // WHIP (RFC 9725 §4.2): POST an offer, get 201 + answer + Location; DELETE the Location.
+        router.post("/whip/:room") { request, context in
+            let room = try Self.room(context)
+            let token = try await authorize(request, room: room, grant: .publish)
+            let offer = try await Self.sdpBody(request)
+            do throws(MediaError) {
+                let answer = try await api.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer))
+                return Self.created(answer: answer.answerSDP, location: "/whip/\(room)/\(answer.sessionID)")
+            } catch { throw APIError(error) }
+        }
+        router.delete("/whip/:room/:resource") { request, context in
+            let room = try Self.room(context)
+            _ = try await authorize(request, room: room, grant: .publish)
+            let resource = try Self.resource(context)
+            do throws(MediaError) { try await api.unpublish(room: room, resourceID: resource) } catch { throw APIError(error) }
+            return Response(status: .ok)
+        }
+        // A lite server has nothing to do with trickled candidates (INTEROP-NOTES §5): 204.
+        router.patch("/whip/:room/:resource") { request, context in
+            try await Self.trickle(request, context, authorize: authorize, grant: .publish)
+        }
+
+        // WHEP: POST an offer to a resource, get 201 + answer + Location of the playback session.
+        router.post("/whep/:room/:resource") { request, context in
+            let room = try Self.room(context)
+            let token = try await authorize(request, room: room, grant: .subscribe)
+            let resource = try Self.resource(context)
+            let offer = try await Self.sdpBody(request)
+            do throws(MediaError) {
+                let answer = try await api.subscribe(SubscribeRequest(
+                    room: room, identity: token.identity, resourceID: resource, offerSDP: offer))
+                return Self.created(answer: answer.answerSDP, location: "/whep/\(room)/\(resource)/\(answer.sessionID)")
+            } catch { throw APIError(error) }
+        }
+        router.delete("/whep/:room/:resource/:session") { request, context in
+            let room = try Self.room(context)
+            _ = try await authorize(request, room: room, grant: .subscribe)
+            let session = try context.parameters.require("session")
+            do throws(MediaError) { try await api.unsubscribe(room: room, sessionID: session) } catch { throw APIError(error) }
+            return Response(status: .ok)
+        }
+        router.patch("/whep/:room/:resource/:session") { request, context in
+            try await Self.trickle(request, context, authorize: authorize, grant: .subscribe)
+        }
+
+        router.get("/v1/rooms/:room/publications") { request, context in
+            let room = try Self.room(context)
+            let token = try await authenticate(request)
+            do throws(AccessError) { try token.authorize(room: room, grant: .subscribe) } catch { throw APIError(error) }
+            let publications = await api.publications(room: room)
+            return try Self.json(["publications": publications])
+        }
+
+        router.get("/v1/dev/token") { request, context in
+            guard developmentTokens else {
+                throw APIError(.notFound, code: "not_found", reason: "development tokens are off: configure --api-key/--api-secret and mint tokens with `cascade token`")
+            }
+            let room = request.uri.queryParameters.get("room") ?? ""
+            guard Self.isValidRoom(room) else {
+                throw APIError(.badRequest, code: "bad_room", reason: "room names are 1–64 letters, digits, '-' or '_'")
+            }
+            let identity = request.uri.queryParameters.get("identity") ?? "guest-\(randomToken(length: 6))"
+            let token = AccessToken(apiKey: keys.apiKey, identity: identity, room: room,
+                                    grants: Grants(publish: true, subscribe: true),
+                                    expiresAt: Date().addingTimeInterval(3600))
+            return try Self.json(["token": try await keys.sign(token)])
+        }
+
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: CascadeMetrics.render())))
+        }
+        router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/") { _, _ in try serveAsset("index.html") }
+        router.get("/web/:asset") { _, context in try serveAsset(context.parameters.require("asset")) }
+    }
+
+    // MARK: - Authentication
+
+    func authenticate(_ request: Request) async throws -> AccessToken {
+        do throws(TokenError) {
+            let token = try KeyService.bearerToken(fromAuthorization: request.headers[.authorization])
+            return try await keys.verify(token)
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    func authorize(_ request: Request, room: String, grant: Grants.Kind) async throws -> AccessToken {
+        let token = try await authenticate(request)
+        do throws(AccessError) { try token.authorize(room: room, grant: grant) } catch { throw APIError(error) }
+        return token
+    }
+
+    // MARK: - Helpers
+
+    func serveAsset(_ name: String) throws -> Response {
+        guard let asset = assets.asset(named: name) else {
+            throw APIError(.notFound, code: "not_found", reason: "no such page '\(name)'")
+        }
+        return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+
+    static func isValidRoom(_ room: String) -> Bool {
+        !room.isEmpty && room.count <= 64 && room.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    static func room(_ context: BasicRequestContext) throws -> String {
+        let room = try context.parameters.require("room")
+        guard isValidRoom(room) else {
+            throw APIError(.badRequest, code: "bad_room", reason: "room names are 1–64 letters, digits, '-' or '_'")
+        }
+        return room
+    }
+
+    static func resource(_ context: BasicRequestContext) throws -> ResourceID {
+        let raw = try context.parameters.require("resource")
+        guard let resource = ResourceID(raw) else {
+            throw APIError(.notFound, code: "not_found", reason: "no resource '\(raw)'")
+        }
+        return resource
+    }
+
+    static func sdpBody(_ request: Request) async throws -> String {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/sdp") else {
+            var error = APIError(.unsupportedMediaType, code: "unsupported_media_type", reason: "the body must be application/sdp")
+            error.extraHeaders[.accept] = "application/sdp"
+            throw error
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxSDPBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", reason: "an SDP offer is at most \(maxSDPBytes) bytes")
+        }
+        guard let text = body.getString(at: body.readerIndex, length: body.readableBytes), !text.isEmpty else {
+            throw APIError(.badRequest, code: "malformed_sdp", reason: "malformed SDP offer: the body is empty or not UTF-8")
+        }
+        return text
+    }
+
+    static func created(answer: String, location: String) -> Response {
+        Response(status: .created,
+                 headers: [.contentType: "application/sdp", .location: location,
+                           .eTag: "\"\(randomToken(length: 12))\""],
+                 body: .init(byteBuffer: ByteBuffer(string: answer)))
+    }
+
+    static func trickle(_ request: Request, _ context: BasicRequestContext,
+                        authorize: (Request, String, Grants.Kind) async throws -> AccessToken,
+                        grant: Grants.Kind) async throws -> Response {
+        let room = try Self.room(context)
+        _ = try await authorize(request, room, grant)
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/trickle-ice-sdpfrag") == true else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", reason: "PATCH takes application/trickle-ice-sdpfrag")
+        }
+        if request.headers[.ifMatch] == "*" {
+            throw APIError(.unprocessableContent, code: "ice_restart_unsupported", reason: "ICE restart is not supported; DELETE the session and POST again")
+        }
+        return Response(status: .noContent)
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

@@ -1,0 +1,93 @@
+import DTLS
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A media node: its workers (one event loop and one UDP port each) and the `MediaAPI` that
+/// WHIP/WHEP and signaling call. Rooms are pinned to a worker by a stable hash of their name, so
+/// every transport of a room shares one loop and forwarding needs no locks.
+public final class MediaNode: MediaAPI {
+    public let configuration: MediaNodeConfiguration
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let workers: [MediaWorker]
+    /// One certificate per node; its fingerprint goes into every answer (RFC 8122 §5).
+    let certificate: DTLSCertificate
+
+    public init(configuration: MediaNodeConfiguration, logger: Logger) throws {
+        precondition(configuration.workers >= 1, "a media node needs at least one worker")
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.workers)
+        self.certificate = try DTLSCertificate.generateSelfSigned()
+        var loops = group.makeIterator()
+        var workers: [MediaWorker] = []
+        for index in 0..<configuration.workers {
+            guard let loop = loops.next() else { break }
+            workers.append(MediaWorker(index: index, loop: loop, configuration: configuration, logger: logger))
+        }
+        self.workers = workers
+        for worker in workers { worker.certificate = certificate }
+    }
+
+    public func start() async throws {
+        for worker in workers { try await worker.start() }
+    }
+
+    public func shutdown() async {
+        for worker in workers { await worker.shutdown() }
+        try? await group.shutdownGracefully()
+    }
+
+    /// FNV-1a: stable across processes and restarts, unlike `Hasher`.
+    func worker(forRoom room: String) -> MediaWorker {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in room.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return workers[Int(hash % UInt64(workers.count))]
+    }
+
+    // MARK: - MediaAPI
+
+    public func publish(_ request: PublishRequest) async throws(MediaError) -> SessionAnswer {
+        let worker = worker(forRoom: request.room)
+        return try await worker.run { worker throws(MediaError) in try worker.publish(request) }
+    }
+
+    public func unpublish(room: String, resourceID: ResourceID) async throws(MediaError) {
+        let worker = worker(forRoom: room)
+        try await worker.run { worker throws(MediaError) in try worker.unpublish(room: room, resourceID: resourceID) }
+    }
+
+    public func subscribe(_ request: SubscribeRequest) async throws(MediaError) -> SessionAnswer {
+        let worker = worker(forRoom: request.room)
+        return try await worker.run { worker throws(MediaError) in try worker.subscribe(request) }
+    }
+
+    public func unsubscribe(room: String, sessionID: String) async throws(MediaError) {
+        let worker = worker(forRoom: room)
+        try await worker.run { worker throws(MediaError) in try worker.unsubscribe(room: room, sessionID: sessionID) }
+    }
+
+    public func publications(room: String) async -> [PublicationInfo] {
+        let worker = worker(forRoom: room)
+        return (try? await worker.run { worker throws(MediaError) in worker.publications(room: room) }) ?? []
+    }
+}
+
+extension MediaWorker {
+    /// Runs `body` on this worker's loop and carries its typed error back.
+    func run<T: Sendable>(_ body: @escaping @Sendable (MediaWorker) throws(MediaError) -> T) async throws(MediaError) -> T {
+        let result: Result<T, MediaError>
+        do {
+            result = try await loop.submit { [self] () -> Result<T, MediaError> in
+                do throws(MediaError) { return .success(try body(self)) } catch { return .failure(error) }
+            }.get()
+        } catch {
+            throw .internalFailure("worker \(index) is shut down")
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,241 @@
+import DTLS
+import Logging
+import NIOCore
+import NIOPosix
+import SFU
+import STUN
+
+/// One event loop, one UDP port, and every room and transport pinned to them.
+///
+/// All state here is touched only on `loop` (`@unchecked Sendable` is sound because every entry
+/// point either runs on the loop or hops onto it first). The packet path — demultiplex, route,
+/// decrypt, fan out, encrypt, queue — runs without locks, tasks or per-packet allocation except
+/// the one ByteBuffer NIO needs for each outgoing datagram.
+final class MediaWorker: @unchecked Sendable {
+    let index: Int
+    let loop: any EventLoop
+    let configuration: MediaNodeConfiguration
+    let logger: Logger
+    let port: Int
+
+    private var context: ChannelHandlerContext?
+    private var channel: (any Channel)?
+    private var pendingFlush = false
+
+    /// ICE routing: a binding request's USERNAME is `serverUfrag:clientUfrag` (RFC 8445 §7.2.2).
+    var transportsByUfrag: [String: PeerTransport] = [:]
+    /// After ICE, every packet from a validated 5-tuple goes to its transport.
+    var transportsByAddress: [SocketAddress: PeerTransport] = [:]
+    var sessions: [String: any MediaSession] = [:]
+    var rooms: [String: Room] = [:]
+    /// Set by the node before the worker starts; shared by every transport of the node.
+    var certificate: DTLSCertificate?
+    let forwardingCounters = ForwardingCounters()
+
+    /// Decrypted packets are copied here, so the receive buffer (shared with the rest of the
+    /// vector read) is never mutated and never copied-on-write.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    var counters = WorkerCounters()
+    private var tickTask: RepeatedTask?
+    static let tickIntervalMillis: Int64 = 10
+
+    init(index: Int, loop: any EventLoop, configuration: MediaNodeConfiguration, logger: Logger) {
+        self.index = index
+        self.loop = loop
+        self.configuration = configuration
+        self.port = configuration.mediaPort + index
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(index)"
+        self.logger = logger
+        self.scratch = .allocate(byteCount: 2048, alignment: 16)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    // MARK: - Lifecycle
+
+    func start() async throws {
+        let bootstrap = DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
+            .channelOption(.socketOption(.so_sndbuf), value: 4 * 1024 * 1024)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(WorkerChannelHandler(worker: self))
+                }
+            }
+        channel = try await bootstrap.bind(host: configuration.bindHost, port: port).get()
+        tickTask = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Self.tickIntervalMillis),
+                                             delay: .milliseconds(Self.tickIntervalMillis)) { [self] _ in
+            tick()
+        }
+        logger.info("media port open", metadata: ["port": "\(port)"])
+    }
+
+    func shutdown() async {
+        tickTask?.cancel()
+        try? await loop.submit { [self] in
+            for session in sessions.values { session.close(reason: "server shutting down") }
+            flushIfNeeded()
+        }.get()
+        try? await channel?.close()
+    }
+
+    func attach(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func socketError(_ error: any Error) {
+        logger.debug("media socket error", metadata: ["error": "\(error)"])
+    }
+
+    // MARK: - Receive path
+
+    /// RFC 7983 §7: demultiplex by the first byte — STUN 0–3, DTLS 20–63, RTP/RTCP 128–191.
+    func datagramReceived(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        counters.received += 1
+        let data = envelope.data
+        guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self) else {
+            counters.dropped += 1
+            return
+        }
+        switch first {
+        case 0...3:
+            handleSTUN(data, from: envelope.remoteAddress)
+        case 20...63:
+            guard let transport = transportsByAddress[envelope.remoteAddress] else {
+                counters.dropped += 1
+                return
+            }
+            data.withUnsafeReadableBytes { transport.receiveDTLS($0, from: envelope.remoteAddress) }
+        case 128...191:
+            guard let transport = transportsByAddress[envelope.remoteAddress],
+                  data.readableBytes <= scratch.count else {
+                counters.dropped += 1
+                return
+            }
+            let length = data.readableBytes
+            data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
+            transport.receiveSRTP(scratch, length: length, from: envelope.remoteAddress)
+        default:
+            counters.dropped += 1
+        }
+    }
+
+    private func handleSTUN(_ data: ByteBuffer, from address: SocketAddress) {
+        let bytes = Array(data.readableBytesView)
+        let transport: PeerTransport?
+        if let username = STUNMessage.bindingRequestUsername(in: bytes) {
+            // RFC 8445 §7.2.2: USERNAME is "ourUfrag:theirUfrag".
+            let ufrag = username.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            transport = transportsByUfrag[ufrag]
+        } else {
+            transport = transportsByAddress[address]
+        }
+        guard let transport else {
+            counters.dropped += 1
+            return
+        }
+        transport.receiveSTUN(bytes, from: address)
+    }
+
+    // MARK: - Send path
+
+    /// Queues one datagram; the flush happens at the end of the read burst or of the tick.
+    func send(to address: SocketAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: length)
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { write($0) }
+        guard written > 0 else { return }
+        context.write(NIOAny(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+        counters.sent += 1
+        pendingFlush = true
+    }
+
+    func send(_ bytes: [UInt8], to address: SocketAddress) {
+        send(to: address, length: bytes.count) { buffer in
+            buffer.copyBytes(from: bytes)
+            return bytes.count
+        }
+    }
+
+    func flushIfNeeded() {
+        guard pendingFlush, let context else { return }
+        pendingFlush = false
+        context.flush()
+    }
+
+    // MARK: - Transports
+
+    func register(_ transport: PeerTransport) {
+        transportsByUfrag[transport.localUfrag] = transport
+        counters.transportsOpened += 1
+    }
+
+    func routeAddress(_ address: SocketAddress, to transport: PeerTransport) {
+        transportsByAddress[address] = transport
+    }
+
+    func unregister(_ transport: PeerTransport) {
+        transportsByUfrag.removeValue(forKey: transport.localUfrag)
+        for address in transport.knownAddresses where transportsByAddress[address] === transport {
+            transportsByAddress.removeValue(forKey: address)
+        }
+        counters.transportsClosed += 1
+    }
+
+    // MARK: - Timers
+
+    private func tick() {
+        let now = MonotonicClock.nowNanos
+        let wallClock = MonotonicClock.wallClockUnixNanos
+        for session in Array(sessions.values) {
+            session.tick(nowNanos: now, wallClockUnixNanos: wallClock)
+        }
+        flushIfNeeded()
+        counters.absorb(forwardingCounters)
+        counters.flush()
+    }
+}
+
+/// Plain per-worker counts, added to the Prometheus counters once per tick.
+struct WorkerCounters {
+    var received = 0
+    var sent = 0
+    var dropped = 0
+    var forwarded = 0
+    var nackReceived = 0
+    var nackSent = 0
+    var rtxSent = 0
+    var pliSent = 0
+    var transportsOpened = 0
+    var transportsClosed = 0
+
+    mutating func absorb(_ sfu: ForwardingCounters) {
+        forwarded += sfu.forwardedPackets
+        nackReceived += sfu.nackReceived
+        nackSent += sfu.nackSent
+        rtxSent += sfu.retransmissionsSent
+        pliSent += sfu.keyframeRequestsSent
+        sfu.reset()
+    }
+
+    mutating func flush() {
+        if received > 0 { CascadeMetrics.udpReceived.increment(by: Int64(received)) }
+        if sent > 0 { CascadeMetrics.udpSent.increment(by: Int64(sent)) }
+        if dropped > 0 { CascadeMetrics.udpDropped.increment(by: Int64(dropped)) }
+        if forwarded > 0 { CascadeMetrics.rtpForwarded.increment(by: Int64(forwarded)) }
+        if nackReceived > 0 { CascadeMetrics.nackReceived.increment(by: Int64(nackReceived)) }
+        if nackSent > 0 { CascadeMetrics.nackSent.increment(by: Int64(nackSent)) }
+        if rtxSent > 0 { CascadeMetrics.rtxSent.increment(by: Int64(rtxSent)) }
+        if pliSent > 0 { CascadeMetrics.pliSent.increment(by: Int64(pliSent)) }
+        let openDelta = transportsOpened - transportsClosed
+        if openDelta != 0 { CascadeMetrics.transports.increment(by: Double(openDelta)) }
+        self = WorkerCounters()
+    }
+}

@@ -1,0 +1,33 @@
+import NIOCore
+
+/// The NIO end of a worker's UDP socket: hands every datagram to the worker and flushes what
+/// the worker queued once per read burst, so a burst of packets costs one `sendmmsg`.
+final class WorkerChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let worker: MediaWorker
+
+    init(worker: MediaWorker) {
+        self.worker = worker
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        worker.attach(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        worker.datagramReceived(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        worker.flushIfNeeded()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and friends surface here on connected-less UDP sockets; a
+        // vanished peer is handled by consent freshness, not by closing the shared socket.
+        worker.socketError(error)
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import DTLS
+import ICE
+import RTP
+import SDP
+import SFU
+
+/// WHIP/WHEP operations, run on the worker's loop: negotiate, create the transport and the SFU
+/// side, and register the ICE ufrag before the answer leaves (INTEROP-NOTES §1).
+extension MediaWorker {
+    func publish(_ request: PublishRequest) throws(MediaError) -> SessionAnswer {
+        let offer = try parseOffer(request.offerSDP)
+        let credentials = ICECredentials.random()
+        let negotiated = try negotiate(offer, capabilities: .sfuDefault, credentials: credentials, direction: .recvonly)
+        let accepted = negotiated.accepted
+        // RFC 9725 §4.2: one audio and one video track at most.
+        guard !accepted.isEmpty else { throw .unacceptableOffer("the offer has no media to publish") }
+        guard accepted.filter({ $0.kind == .audio }).count <= 1, accepted.filter({ $0.kind == .video }).count <= 1 else {
+            throw .unacceptableOffer("WHIP takes at most one audio and one video track")
+        }
+
+        let resourceID = ResourceID.random(node: configuration.nodeID)
+        let extensionIDs = ExtensionIDs(accepted.first?.extensions ?? [:])
+        let localSSRC = UInt32.random(in: 1...UInt32.max)
+        var tracks: [PublisherTrack] = []
+        var sendsTransportCC = false
+        var sendsREMB = false
+        for media in accepted {
+            guard let codec = media.codec else { continue }
+            sendsTransportCC = sendsTransportCC || codec.feedback.contains("transport-cc")
+            sendsREMB = sendsREMB || codec.feedback.contains("goog-remb")
+            tracks.append(PublisherTrack(
+                mid: media.mid, codec: TrackCodec(media, codec), ssrc: media.remoteSSRCs.first?.primary,
+                rtxSSRC: media.remoteSSRCs.first?.rtx, extensionIDs: ExtensionIDs(media.extensions),
+                localSSRC: localSSRC, counters: forwardingCounters))
+        }
+        let publication = Publication(
+            id: resourceID.description, identity: request.identity, tracks: tracks, extensionIDs: extensionIDs,
+            localSSRC: localSSRC, sendsTransportCC: sendsTransportCC && extensionIDs.transportWideSequence != nil,
+            sendsREMB: sendsREMB)
+        let transport = try makeTransport(id: resourceID.description, credentials: credentials, negotiated: negotiated,
+                                          room: request.room)
+        let session = PublishSession(id: resourceID.description, room: request.room, transport: transport,
+                                     publication: publication, worker: self)
+        room(named: request.room).add(publication)
+        sessions[session.id] = session
+        register(transport)
+        transport.logger.info("publication started", metadata: [
+            "room": "\(request.room)", "resource": "\(resourceID)", "participant": "\(request.identity)",
+            "tracks": "\(tracks.map { "\($0.codec.kind.rawValue):\($0.codec.name)" })",
+        ])
+        CascadeMetrics.publications.increment()
+        return SessionAnswer(sessionID: resourceID.description, answerSDP: negotiated.answer.serialized())
+    }
+
+    func unpublish(room: String, resourceID: ResourceID) throws(MediaError) {
+        guard let session = sessions[resourceID.description] as? PublishSession, session.room == room else {
+            throw .notFound("no publication '\(resourceID)' in room '\(room)'")
+        }
+        session.close(reason: "unpublished")
+    }
+
+    func subscribe(_ request: SubscribeRequest) throws(MediaError) -> SessionAnswer {
+        guard let room = rooms[request.room], let publication = room.publications[request.resourceID.description] else {
+            throw .notFound("no publication '\(request.resourceID)' in room '\(request.room)'")
+        }
+        let offer = try parseOffer(request.offerSDP)
+        let credentials = ICECredentials.random()
+        let sessionID = randomToken(length: 16)
+        let cname = randomToken(length: 16)
+        var outgoing: [String: OutgoingTrack] = [:]
+        for track in publication.tracks {
+            let kind = track.codec.kind.rawValue
+            outgoing[kind] = OutgoingTrack(
+                ssrc: UInt32.random(in: 1...UInt32.max),
+                rtxSSRC: track.codec.kind == .video ? UInt32.random(in: 1...UInt32.max) : nil,
+                cname: cname, streamID: publication.id, trackID: "\(publication.id)-\(kind)")
+        }
+        let capabilities = MediaCapabilities.forwarding(publication)
+        let negotiated = try negotiate(offer, capabilities: capabilities, credentials: credentials, direction: .sendonly,
+                                       outgoingTracks: outgoing)
+        var tracks: [SubscriberTrack] = []
+        for media in negotiated.accepted {
+            guard let codec = media.codec, let sent = outgoing[media.kind.rawValue] else { continue }
+            tracks.append(SubscriberTrack(
+                mid: media.mid, codec: TrackCodec(media, codec), ssrc: sent.ssrc, rtxSSRC: sent.rtxSSRC,
+                extensionIDs: ExtensionIDs(media.extensions), counters: forwardingCounters))
+        }
+        guard !tracks.isEmpty else { throw .noCommonCodec("the offer receives none of the publication's tracks") }
+        let subscription = Subscription(id: sessionID, identity: request.identity, publicationID: publication.id,
+                                        cname: cname, tracks: tracks)
+        let transport = try makeTransport(id: sessionID, credentials: credentials, negotiated: negotiated, room: request.room)
+        let session = SubscribeSession(id: sessionID, room: request.room, transport: transport,
+                                       subscription: subscription, worker: self)
+        room.add(subscription, to: publication, nowNanos: MonotonicClock.nowNanos)
+        sessions[sessionID] = session
+        register(transport)
+        transport.logger.info("subscription started", metadata: [
+            "room": "\(request.room)", "resource": "\(request.resourceID)", "participant": "\(request.identity)",
+        ])
+        return SessionAnswer(sessionID: sessionID, answerSDP: negotiated.answer.serialized())
+    }
+
+    func unsubscribe(room: String, sessionID: String) throws(MediaError) {
+        guard let session = sessions[sessionID] as? SubscribeSession, session.room == room else {
+            throw .notFound("no playback session '\(sessionID)' in room '\(room)'")
+        }
+        session.close(reason: "unsubscribed")
+    }
+
+    func publications(room: String) -> [PublicationInfo] {
+        guard let room = rooms[room] else { return [] }
+        return room.publications.values.sorted { $0.id < $1.id }.map { publication in
+            PublicationInfo(resourceId: publication.id, identity: publication.identity, tracks: publication.tracks.map {
+                PublicationInfo.Track(kind: $0.codec.kind.rawValue, codec: $0.codec.name, mid: $0.mid)
+            })
+        }
+    }
+
+    // MARK: - Teardown (called by sessions when their transport closes)
+
+    func publicationEnded(_ session: PublishSession) {
+        sessions.removeValue(forKey: session.id)
+        CascadeMetrics.publications.decrement()
+        guard let room = rooms[session.room] else { return }
+        // A publisher leaving ends its subscribers' tracks cleanly: BYE, then close_notify.
+        for subscription in room.remove(publication: session.publication.id) {
+            subscription.goodbye()
+            sessions[subscription.id]?.close(reason: "the publication ended")
+        }
+        removeRoomIfEmpty(room)
+    }
+
+    func subscriptionEnded(_ session: SubscribeSession) {
+        sessions.removeValue(forKey: session.id)
+        guard let room = rooms[session.room] else { return }
+        room.remove(subscription: session.id)
+        removeRoomIfEmpty(room)
+    }
+
+    // MARK: - Helpers
+
+    private func room(named name: String) -> Room {
+        if let room = rooms[name] { return room }
+        let room = Room(name: name)
+        rooms[name] = room
+        return room
+    }
+
+    private func removeRoomIfEmpty(_ room: Room) {
+        if room.isEmpty { rooms.removeValue(forKey: room.name) }
+    }
+
+    private func parseOffer(_ text: String) throws(MediaError) -> SessionDescription {
+        do {
+            return try SessionDescription.parse(text)
+        } catch {
+            throw .malformedOffer("\(error)")
+        }
+    }
+
+    private func negotiate(_ offer: SessionDescription, capabilities: MediaCapabilities, credentials: ICECredentials,
+                           direction: MediaDirection, outgoingTracks: [String: OutgoingTrack] = [:]) throws(MediaError) -> NegotiatedSession {
+        guard let certificate else { throw .internalFailure("no DTLS certificate") }
+        let candidate = ICECandidate(
+            foundation: "1", component: 1, transport: "udp",
+            // RFC 8445 §5.1.2.1: type preference 126 (host), local preference 65535, component 1.
+            priority: (126 << 24) | (65535 << 8) | 255,
+            address: configuration.candidateHost, port: UInt16(port), type: .host)
+        let options = AnswerOptions(
+            iceUfrag: credentials.ufrag, icePwd: credentials.password, fingerprintSHA256: certificate.fingerprintSHA256,
+            candidates: [candidate], direction: direction, outgoingTracks: outgoingTracks,
+            sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+        do {
+            return try makeAnswer(to: offer, capabilities: capabilities, options: options)
+        } catch {
+            switch error {
+            case .malformed(let reason): throw .malformedOffer(reason)
+            case .noCommonCodec(let kind): throw .noCommonCodec("no \(kind.rawValue) codec in the offer is supported")
+            case .bundleRequired, .unsupported, .invalidOptions: throw .unacceptableOffer(error.description)
+            }
+        }
+    }
+
+    private func makeTransport(id: String, credentials: ICECredentials, negotiated: NegotiatedSession,
+                               room: String) throws(MediaError) -> PeerTransport {
+        guard let certificate else { throw .internalFailure("no DTLS certificate") }
+        guard let fingerprint = negotiated.remote.fingerprints.first(where: { $0.algorithm.lowercased() == "sha-256" }) else {
+            throw .unacceptableOffer("the offer has no sha-256 fingerprint")
+        }
+        var logger = self.logger
+        logger[metadataKey: "room"] = "\(room)"
+        do {
+            return try PeerTransport(id: id, worker: self, certificate: certificate, credentials: credentials,
+                                     remoteUfrag: negotiated.remote.iceUfrag, remotePassword: negotiated.remote.icePwd,
+                                     remoteFingerprint: fingerprint.value, logger: logger)
+        } catch {
+            throw .internalFailure("could not create the DTLS session: \(error)")
+        }
+    }
+}
+
+extension TrackCodec {
+    init(_ media: NegotiatedMedia, _ codec: NegotiatedCodec) {
+        self.init(kind: media.kind == .audio ? .audio : .video, name: codec.name, clockRate: codec.clockRate,
+                  channels: codec.channels, payloadType: codec.payloadType, rtxPayloadType: media.rtxPayloadType,
+                  fmtp: codec.fmtp)
+    }
+}
+
+extension ExtensionIDs {
+    init(_ extensions: [String: UInt8]) {
+        self.init(mid: extensions[RTPHeaderExtensionURI.mid.rawValue],
+                  absSendTime: extensions[RTPHeaderExtensionURI.absSendTime.rawValue],
+                  transportWideSequence: extensions[RTPHeaderExtensionURI.transportWideCC.rawValue],
+                  audioLevel: extensions[RTPHeaderExtensionURI.audioLevel.rawValue])
+    }
+}
+
+extension MediaCapabilities {
+    /// What a subscriber may negotiate: exactly the publication's codecs (an SFU forwards, it does
+    /// not transcode), with the feedback a subscriber's side implements — NACK, PLI, FIR; no
+    /// congestion feedback yet (we do not run send-side estimation toward subscribers).
+    static func forwarding(_ publication: Publication) -> MediaCapabilities {
+        let base = MediaCapabilities.sfuDefault
+        func restrict(_ kind: SFU.MediaKind, _ candidates: [CodecCapability]) -> [CodecCapability] {
+            guard let source = publication.track(kind: kind)?.codec else { return [] }
+            let sourceFmtp = FmtpParameters(source.fmtp)
+            return candidates.filter { capability in
+                guard capability.name.lowercased() == source.name.lowercased(),
+                      capability.clockRate == source.clockRate else { return false }
+                if source.name.lowercased() == "h264" {
+                    // RFC 6184 §8.1: same profile (profile_idc + constraints); the level may differ.
+                    let wanted = sourceFmtp["profile-level-id"]?.prefix(4).lowercased() ?? "4200"
+                    let offered = capability.requiredFmtp["profile-level-id"]?.prefix(4).lowercased() ?? "4200"
+                    return wanted == offered
+                        && (sourceFmtp["packetization-mode"] ?? "0") == (capability.requiredFmtp["packetization-mode"] ?? "0")
+                }
+                return true
+            }.map { capability in
+                var capability = capability
+                capability.feedback = capability.feedback.filter { $0 != "transport-cc" && $0 != "goog-remb" }
+                return capability
+            }
+        }
+        return MediaCapabilities(
+            audio: restrict(.audio, base.audio), video: restrict(.video, base.video),
+            headerExtensions: base.headerExtensions.filter { $0 != RTPHeaderExtensionURI.transportWideCC.rawValue })
+    }
+}
+
+/// `a=fmtp` parameters as a dictionary (`key=value;key=value`).
+struct FmtpParameters {
+    private var values: [String: String] = [:]
+
+    init(_ text: String?) {
+        for pair in (text ?? "").split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            values[parts[0].trimmingCharacters(in: .whitespaces).lowercased()] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
+}

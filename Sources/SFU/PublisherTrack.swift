@@ -1,0 +1,195 @@
+import RTP
+
+/// One track a client publishes (RTP in), normalised so subscribers never depend on the sender's
+/// raw numbers: sequence numbers unwrapped, losses NACKed upstream, packets kept for repair, key
+/// frames requested (throttled) on behalf of every subscriber, and the packet fanned out.
+public final class PublisherTrack {
+    public let mid: String
+    public let codec: TrackCodec
+    /// The SSRC we use as "sender SSRC" in feedback to this publisher.
+    public let localSSRC: UInt32
+    public private(set) var ssrc: UInt32?
+    public private(set) var rtxSSRC: UInt32?
+    public weak var upstream: (any RTPPacketSender)?
+    public let history: PacketHistory
+    public private(set) var subscribers: [SubscriberTrack] = []
+    public private(set) var packetsReceived = 0
+    public private(set) var retransmissionsReceived = 0
+
+    private let counters: ForwardingCounters
+    private let audioLevelID: UInt8?
+    private var unwrapper = SequenceNumberUnwrapper()
+    private var nack = NackGenerator()
+    private var statistics: ReceiveStatistics?
+    private var keyframeRequests = KeyframeRequestThrottle()
+    /// RTX packets are turned back into originals here (RFC 4588 §4), never on the heap.
+    private let recoveryBuffer: UnsafeMutableRawBufferPointer
+
+    public init(mid: String, codec: TrackCodec, ssrc: UInt32?, rtxSSRC: UInt32?, extensionIDs: ExtensionIDs,
+                localSSRC: UInt32, counters: ForwardingCounters) {
+        self.mid = mid
+        self.codec = codec
+        self.ssrc = ssrc
+        self.rtxSSRC = rtxSSRC
+        self.localSSRC = localSSRC
+        self.counters = counters
+        self.audioLevelID = codec.kind == .audio ? extensionIDs.audioLevel : nil
+        // Audio needs little history: Opus repairs itself (FEC/PLC) and NACK rarely arrives in time.
+        self.history = PacketHistory(capacity: codec.kind == .video ? 1024 : 128)
+        self.recoveryBuffer = .allocate(byteCount: 1500, alignment: 8)
+        if let ssrc { statistics = ReceiveStatistics(ssrc: ssrc, clockRate: codec.clockRate) }
+    }
+
+    deinit {
+        recoveryBuffer.deallocate()
+    }
+
+    public var isVideo: Bool { codec.kind == .video }
+
+    /// Whether a packet with this SSRC and payload type belongs here (RTX included).
+    func owns(ssrc packetSSRC: UInt32) -> Bool {
+        packetSSRC == ssrc || packetSSRC == rtxSSRC
+    }
+
+    /// Learns an SSRC the offer did not announce (clients may omit a=ssrc), from the packet's
+    /// payload type: the primary PT binds the media SSRC, the RTX PT the repair SSRC.
+    func bind(ssrc packetSSRC: UInt32, payloadType: UInt8) -> Bool {
+        if payloadType == codec.payloadType {
+            if ssrc != packetSSRC { restart(ssrc: packetSSRC) }
+            return true
+        }
+        if let rtxPT = codec.rtxPayloadType, payloadType == rtxPT {
+            rtxSSRC = packetSSRC
+            return true
+        }
+        return false
+    }
+
+    /// The publisher switched SSRC (a client restarted its sender): forget the old stream.
+    private func restart(ssrc newSSRC: UInt32) {
+        ssrc = newSSRC
+        unwrapper.reset()
+        nack.reset()
+        history.removeAll()
+        statistics = ReceiveStatistics(ssrc: newSSRC, clockRate: codec.clockRate)
+    }
+
+    // MARK: - Packet path
+
+    /// Takes one decrypted RTP packet of this track (media or RTX) and forwards it.
+    public func receive(_ packet: UnsafeRawBufferPointer, header: RTPHeader, nowNanos: UInt64) {
+        if header.ssrc == rtxSSRC, header.ssrc != ssrc {
+            receiveRetransmission(packet, nowNanos: nowNanos)
+            return
+        }
+        process(packet, header: header, isRetransmission: false, nowNanos: nowNanos)
+    }
+
+    private func receiveRetransmission(_ packet: UnsafeRawBufferPointer, nowNanos: UInt64) {
+        // An RTX packet without OSN is padding used for bandwidth probing: nothing to forward.
+        guard let ssrc,
+              let length = RTX.recover(from: packet, originalSSRC: ssrc, originalPayloadType: codec.payloadType,
+                                       into: recoveryBuffer)
+        else { return }
+        let original = UnsafeRawBufferPointer(rebasing: recoveryBuffer[0..<length])
+        guard let header = RTPHeader.parse(original) else { return }
+        process(original, header: header, isRetransmission: true, nowNanos: nowNanos)
+    }
+
+    private func process(_ packet: UnsafeRawBufferPointer, header: RTPHeader, isRetransmission: Bool, nowNanos: UInt64) {
+        if ssrc == nil || statistics == nil { restart(ssrc: header.ssrc) }
+        guard header.ssrc == ssrc else { return }
+        let extended = unwrapper.unwrap(header.sequenceNumber)
+        // A packet we already hold is a duplicate (a retransmission that crossed a late original).
+        if history.contains(extendedSequence: extended) {
+            counters.duplicatePackets += 1
+            return
+        }
+        packetsReceived += 1
+        if isRetransmission { retransmissionsReceived += 1 }
+        nack.received(sequenceNumber: header.sequenceNumber, isRetransmission: isRetransmission, nowNanos: nowNanos)
+        statistics?.received(sequenceNumber: header.sequenceNumber, rtpTimestamp: header.timestamp,
+                             packetBytes: packet.count, nowNanos: nowNanos)
+        _ = history.store(packet: packet, extendedSequence: extended, nowNanos: nowNanos)
+
+        // Padding-only packets (bandwidth probes) carry no media for subscribers.
+        guard header.payloadLength > 0 else { return }
+        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+        let isKeyframe = codec.videoCodec.map { VideoCodec.isKeyframe(codec: $0, payload: payload) } ?? false
+        if isKeyframe { keyframeRequests.keyframeReceived() }
+        var audioLevel: AudioLevel?
+        if let id = audioLevelID, let range = header.extensionElement(id: id, in: packet) {
+            audioLevel = RTPExtensionValue.audioLevel(packet, range)
+        }
+        for subscriber in subscribers {
+            subscriber.forward(packet, header: header, extendedSequence: extended, isKeyframe: isKeyframe,
+                               audioLevel: audioLevel, nowNanos: nowNanos)
+        }
+    }
+
+    // MARK: - Feedback to the publisher
+
+    /// Asks the publisher for a key frame, at most once per throttle interval (RFC 4585 §6.3.1 PLI).
+    public func requestKeyframe(nowNanos: UInt64) {
+        guard isVideo else { return }
+        keyframeRequests.request(nowNanos: nowNanos)
+        sendPendingKeyframeRequest(nowNanos: nowNanos)
+    }
+
+    private func sendPendingKeyframeRequest(nowNanos: UInt64) {
+        guard let ssrc, let upstream, keyframeRequests.shouldSend(nowNanos: nowNanos) else { return }
+        upstream.sendRTCP([.pictureLossIndication(PictureLossIndication(senderSSRC: localSSRC, mediaSSRC: ssrc))])
+        counters.keyframeRequestsSent += 1
+    }
+
+    public func senderReportReceived(_ report: SenderReport, nowNanos: UInt64) {
+        statistics?.senderReportReceived(ntpTimestamp: report.ntpTimestamp, nowNanos: nowNanos)
+    }
+
+    /// Sends due NACKs and pending key frame requests.
+    public func tick(nowNanos: UInt64) {
+        guard let ssrc, let upstream else { return }
+        let lost = nack.due(nowNanos: nowNanos)
+        if !lost.isEmpty {
+            upstream.sendRTCP([.genericNACK(GenericNACK(senderSSRC: localSSRC, mediaSSRC: ssrc, lostSequenceNumbers: lost))])
+            counters.nackSent += lost.count
+        }
+        if nack.needsKeyframe {
+            nack.keyframeRequested()
+            requestKeyframe(nowNanos: nowNanos)
+        }
+        sendPendingKeyframeRequest(nowNanos: nowNanos)
+    }
+
+    /// RFC 3550 §6.4.2: a report block for this stream, for the receiver report.
+    public func makeReportBlock(nowNanos: UInt64) -> ReportBlock? {
+        statistics?.makeReportBlock(nowNanos: nowNanos)
+    }
+
+    public func receivedBitrateBps(nowNanos: UInt64) -> UInt64 {
+        statistics?.receivedBitrateBps(nowNanos: nowNanos) ?? 0
+    }
+
+    public var lossFraction: Double {
+        guard let statistics, statistics.expectedPackets > 0 else { return 0 }
+        return Double(max(0, statistics.cumulativeLost)) / Double(statistics.expectedPackets)
+    }
+
+    // MARK: - Subscribers
+
+    func attach(_ subscriber: SubscriberTrack, nowNanos: UInt64) {
+        subscribers.append(subscriber)
+        // A new subscriber can only start decoding at a key frame: ask for one now.
+        requestKeyframe(nowNanos: nowNanos)
+    }
+
+    func detach(_ subscriber: SubscriberTrack) {
+        subscribers.removeAll { $0 === subscriber }
+    }
+
+    /// The publisher left: every subscriber's source is gone.
+    func close() {
+        for subscriber in subscribers { subscriber.sourceEnded() }
+        subscribers.removeAll()
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Auth
+import Foundation
+import Hummingbird
+import Logging
+import MediaServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the all-in-one server: media node, WHIP/WHEP and the try-it page.")
+
+    @Option(help: "Address to bind the HTTP and media sockets to.")
+    var bind: String = "127.0.0.1"
+
+    @Option(help: "HTTP port (WHIP, WHEP, API, web page).")
+    var httpPort: Int = 8080
+
+    @Option(help: "First UDP media port; one port per worker.")
+    var mediaPort: Int = 7882
+
+    @Option(help: "Address put in ICE candidates (default: the bind address).")
+    var advertise: String?
+
+    @Option(help: "Number of media workers (event loops), each with its own UDP port.")
+    var workers: Int = 1
+
+    @Option(help: "This node's id in resource ids ([a-z0-9-]).")
+    var nodeId: String = "local"
+
+    @Option(help: "API key (or CASCADE_API_KEY). Without key and secret a development pair is generated.")
+    var apiKey: String?
+
+    @Option(help: "API secret, at least 32 bytes (or CASCADE_API_SECRET).")
+    var apiSecret: String?
+
+    @Option(help: "Directory for data (created if missing).")
+    var dataDir: String = "./data"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (1...65535).contains(httpPort) else { throw ValidationError("--http-port must be 1–65535") }
+        guard (1...65535).contains(mediaPort), mediaPort + workers - 1 <= 65535 else {
+            throw ValidationError("--media-port must leave room for one port per worker below 65536")
+        }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1–64") }
+        guard ResourceID.isValidNode(nodeId) else { throw ValidationError("--node-id must be [a-z0-9-], at most 63 characters") }
+        if (bind == "0.0.0.0" || bind == "::") && advertise == nil {
+            throw ValidationError("binding to \(bind) needs --advertise ADDR: the address clients can reach, put in ICE candidates")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        JSONLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        CascadeMetrics.bootstrap()
+        let logger = Logger(label: "cascade")
+
+        let environment = ProcessInfo.processInfo.environment
+        var key = apiKey ?? environment["CASCADE_API_KEY"]
+        var secret = apiSecret ?? environment["CASCADE_API_SECRET"]
+        let development = key == nil && secret == nil
+        if development {
+            let pair = KeyService.generateDevelopmentPair()
+            (key, secret) = (pair.apiKey, pair.apiSecret)
+            logger.warning("no API key configured: generated a development pair; anyone who can reach the HTTP port can get a token",
+                           metadata: ["api_key": "\(pair.apiKey)", "api_secret": "\(pair.apiSecret)"])
+        }
+        guard let key, let secret else { throw ValidationError("give both --api-key and --api-secret, or neither") }
+        let keys: KeyService
+        do { keys = try await KeyService(apiKey: key, apiSecret: secret) } catch { throw ValidationError(error.description) }
+
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+
+        var configuration = MediaNodeConfiguration()
+        configuration.nodeID = nodeId
+        configuration.bindHost = bind
+        configuration.httpPort = httpPort
+        configuration.mediaPort = mediaPort
+        configuration.advertisedHost = advertise
+        configuration.workers = workers
+        let node = try MediaNode(configuration: configuration, logger: logger)
+        try await node.start()
+
+        let router = Router()
+        MediaHTTPRoutes(api: node, keys: keys, developmentTokens: development).register(on: router)
+        let host = bind
+        let port = httpPort
+        let shown = configuration.candidateHost
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "cascade"),
+            onServerRunning: { _ in
+                logger.info("cascade is running", metadata: ["url": "http://\(shown):\(port)/"])
+                print("Cascade is running: open http://\(shown):\(port)/")
+            },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await node.shutdown()
+            throw error
+        }
+        await node.shutdown()
+    }
+}
