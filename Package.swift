@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "STUN"], path: "Tests/ICETests"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"], path: "Tests/DTLSTests"),
         .testTarget(name: "SFUTests", dependencies: ["SFU", "RTP"], path: "Tests/SFUTests"),
+        .testTarget(name: "AuthTests", dependencies: ["Auth"], path: "Tests/AuthTests"),
         .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
     ]
 )

@@ -4,7 +4,7 @@ import XCTest
 
 /// The controlling agent facing a full-ICE peer, and its timing rules.
 final class ICEControllingAgentTests: XCTestCase {
-    private func makeAgent(candidates: [TransportAddress] = [serverAddress]) -> ICEControllingAgent {
+    func makeAgent(candidates: [TransportAddress] = [serverAddress]) -> ICEControllingAgent {
         ICEControllingAgent(local: clientCredentials, remoteUfrag: serverCredentials.ufrag,
                             remotePassword: serverCredentials.password, remoteCandidates: candidates, tieBreaker: 5)
     }
@@ -93,5 +93,46 @@ final class ICEControllingAgentTests: XCTestCase {
         let output = agent.handle(genuine, from: serverAddress, nowNanos: 2)
         XCTAssertEqual(output.outgoing.count, 1, "the nominating check")
         XCTAssertTrue(try STUNMessage(parsing: output.outgoing[0].bytes).hasUseCandidate)
+    }
+}
+
+extension ICEControllingAgentTests {
+    func testFailedNominationFallsBackToTheNextPair() throws {
+        let first = TransportAddress("10.0.0.1", port: 1000)!
+        let backup = TransportAddress("10.0.0.1", port: 2000)!
+        var lite = ICELiteAgent(local: serverCredentials, remoteUfrag: nil, remotePassword: nil)
+        var agent = ICEControllingAgent(local: clientCredentials, remoteUfrag: serverCredentials.ufrag,
+                                        remotePassword: serverCredentials.password,
+                                        remoteCandidates: [first, backup], tieBreaker: 3)
+        func answer(_ packet: ICEControllingAgent.Outgoing, at now: UInt64) -> ICEControllingAgent.Output {
+            let response = lite.handleBindingRequest(packet.bytes, from: clientAddress, nowNanos: now).response!
+            return agent.handle(response, from: packet.to, nowNanos: now)
+        }
+
+        // The first pair succeeds and is nominated at once (nothing better is running)...
+        let nomination = answer(agent.start(nowNanos: 0)[0], at: 0).outgoing
+        XCTAssertEqual(nomination.map(\.to), [first])
+        XCTAssertTrue(try STUNMessage(parsing: nomination[0].bytes).hasUseCandidate)
+        // ...but the nominating check is refused.
+        let refusal = STUNMessage(messageClass: .errorResponse,
+                                  transactionID: try STUNMessage(parsing: nomination[0].bytes).transactionID,
+                                  attributes: [.errorCode(.badRequest)]).serialized(fingerprint: true)
+        XCTAssertTrue(agent.handle(refusal, from: first, nowNanos: 1).outgoing.isEmpty)
+
+        // The backup pair is checked at the next pacing slot and nominated.
+        XCTAssertEqual(agent.nextDeadlineNanos, 50 * millisecond)
+        let check = agent.tick(nowNanos: 50 * millisecond).outgoing
+        XCTAssertEqual(check.map(\.to), [backup])
+        let nominateBackup = answer(check[0], at: 50 * millisecond).outgoing
+        XCTAssertEqual(nominateBackup.map(\.to), [backup])
+        XCTAssertEqual(answer(nominateBackup[0], at: 51 * millisecond).events, [.connected(backup)])
+        XCTAssertEqual(agent.selectedRemote, backup)
+    }
+
+    func testTrickledCandidateIsChecked() {
+        var agent = makeAgent(candidates: [])
+        XCTAssertTrue(agent.start(nowNanos: 0).isEmpty)
+        agent.addRemoteCandidate(serverAddress)
+        XCTAssertEqual(agent.tick(nowNanos: 0).outgoing.map(\.to), [serverAddress])
     }
 }

@@ -60,9 +60,14 @@ def live_resource(cascade_server):
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    publisher = WhipPublisher(320, 240)
     token = cascade_server.token(ROOM, "live-publisher", publish=True)
-    asyncio.run_coroutine_threadsafe(publisher.start(cascade_server.base_url, ROOM, token), loop).result(30)
+
+    async def start() -> WhipPublisher:
+        publisher = WhipPublisher(320, 240)  # aiortc wants its loop running when constructed
+        await publisher.start(cascade_server.base_url, ROOM, token)
+        return publisher
+
+    publisher = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
     yield publisher.resource_id
     asyncio.run_coroutine_threadsafe(publisher.close(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)

@@ -66,8 +66,9 @@ def test_loss_between_publisher_and_server(cascade_server):
     assert relay.to_server.dropped > 20, f"relay dropped too little to prove anything: {relay.to_server}"
     for index, coverage in enumerate(coverages):
         assert coverage >= 0.9, f"subscriber {index} decoded {coverage:.0%} of frames {start}..{end} at {LOSS:.0%} loss"
-    assert metrics.increase(before, after, metrics.NACK) > 0, f"no NACK counter {metrics.NACK} rose"
-    assert metrics.increase(before, after, metrics.RTX) > 0, f"no RTX counter {metrics.RTX} rose"
+    changed = metrics.changes(before, after)
+    assert metrics.increase(before, after, metrics.NACK) > 0, f"no NACK counter {metrics.NACK} rose: {changed}"
+    assert metrics.increase(before, after, metrics.RTX) > 0, f"no RTX counter {metrics.RTX} rose: {changed}"
 
 
 def test_loss_between_server_and_one_subscriber(cascade_server):
@@ -98,5 +99,6 @@ def test_loss_between_server_and_one_subscriber(cascade_server):
         relay.stop()
     assert relay.to_client.dropped > 20, f"relay dropped too little to prove anything: {relay.to_client}"
     assert coverage >= 0.9, f"subscriber decoded {coverage:.0%} of frames {start}..{end} at {LOSS:.0%} loss"
-    assert metrics.increase(before, after, metrics.NACK_FROM_SUBSCRIBERS) > 0, "server saw no NACK from the subscriber"
-    assert metrics.increase(before, after, metrics.RTX_TO_SUBSCRIBERS) > 0, "server sent no RTX to the subscriber"
+    changed = metrics.changes(before, after)
+    assert metrics.increase(before, after, metrics.NACK_FROM_SUBSCRIBERS) > 0, f"server saw no NACK from the subscriber: {changed}"
+    assert metrics.increase(before, after, metrics.RTX_TO_SUBSCRIBERS) > 0, f"server sent no RTX to the subscriber: {changed}"

@@ -211,7 +211,9 @@ public struct ICEControllingAgent: Sendable {
             if !triggeredQueue.isEmpty || pairs.contains(where: { $0.state == .waiting }) || pairs.isEmpty {
                 consider(nextCheckNanos)
             }
-            if let firstSuccessNanos, !isNominating { consider(firstSuccessNanos &+ configuration.nominationWaitNanos) }
+            if let firstSuccessNanos, !isNominating, pairs.contains(where: { $0.state == .succeeded }) {
+                consider(firstSuccessNanos &+ configuration.nominationWaitNanos)
+            }
         case .connected:
             consider(nextConsentNanos)
             consider(lastConsentNanos &+ configuration.consentTimeoutNanos)

@@ -180,7 +180,7 @@ public struct ICELiteAgent: Sendable {
         var best: (tuple: TransportAddress, priority: UInt32)?
         for (tuple, record) in tuples {
             guard let priority = record.nominatedPriority,
-                  nowNanos &- record.lastCheckNanos <= configuration.nominationStaleAfterNanos else { continue }
+                  nowNanos <= record.lastCheckNanos &+ configuration.nominationStaleAfterNanos else { continue }
             if let current = best {
                 // On equal priority the current selection stays; otherwise the first one seen.
                 if priority > current.priority || (priority == current.priority && tuple == selectedTuple) {

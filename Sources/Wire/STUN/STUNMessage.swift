@@ -57,19 +57,31 @@ extension STUNMessage {
     public var effectiveAttributes: [STUNAttribute] {
         var result: [STUNAttribute] = []
         result.reserveCapacity(attributes.count)
-        var afterIntegrity = false
-        for attribute in attributes {
-            if afterIntegrity, attribute.type != .fingerprint, attribute.type != .messageIntegritySHA256 { continue }
-            result.append(attribute)
-            if attribute.type == .messageIntegrity { afterIntegrity = true }
-            if attribute.type == .fingerprint { break }
-        }
+        forEachEffectiveAttribute { result.append($0); return true }
         return result
     }
 
     /// The first effective attribute of a type.
     public func attribute(_ type: STUNAttributeType) -> STUNAttribute? {
-        effectiveAttributes.first { $0.type == type }
+        var found: STUNAttribute?
+        forEachEffectiveAttribute { attribute in
+            guard attribute.type == type else { return true }
+            found = attribute
+            return false
+        }
+        return found
+    }
+
+    /// Visits the effective attributes in order until `body` returns false.
+    private func forEachEffectiveAttribute(_ body: (STUNAttribute) -> Bool) {
+        var afterIntegrity = false
+        for attribute in attributes {
+            let type = attribute.type
+            if afterIntegrity, type != .fingerprint, type != .messageIntegritySHA256 { continue }
+            guard body(attribute) else { return }
+            if type == .messageIntegrity { afterIntegrity = true }
+            if type == .fingerprint { return }
+        }
     }
 
     public var username: String? {

@@ -55,3 +55,9 @@ def total(metrics: dict[str, float], names: tuple[str, ...]) -> float:
 
 def increase(before: dict[str, float], after: dict[str, float], names: tuple[str, ...]) -> float:
     return total(after, names) - total(before, names)
+
+
+def changes(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Every metric whose value changed, with its delta (for failure messages)."""
+    return {name: after.get(name, 0.0) - before.get(name, 0.0)
+            for name in sorted(set(before) | set(after)) if after.get(name, 0.0) != before.get(name, 0.0)}
