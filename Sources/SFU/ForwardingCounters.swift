@@ -5,6 +5,7 @@ public final class ForwardingCounters {
     public var nackReceived = 0
     public var nackSent = 0
     public var retransmissionsSent = 0
+    public var retransmissionsReceived = 0
     public var keyframeRequestsSent = 0
     public var duplicatePackets = 0
 
@@ -15,6 +16,7 @@ public final class ForwardingCounters {
         nackReceived = 0
         nackSent = 0
         retransmissionsSent = 0
+        retransmissionsReceived = 0
         keyframeRequestsSent = 0
         duplicatePackets = 0
     }

@@ -106,7 +106,10 @@ public final class PublisherTrack {
             return
         }
         packetsReceived += 1
-        if isRetransmission { retransmissionsReceived += 1 }
+        if isRetransmission {
+            retransmissionsReceived += 1
+            counters.retransmissionsReceived += 1
+        }
         nack.received(sequenceNumber: header.sequenceNumber, isRetransmission: isRetransmission, nowNanos: nowNanos)
         statistics?.received(sequenceNumber: header.sequenceNumber, rtpTimestamp: header.timestamp,
                              packetBytes: packet.count, nowNanos: nowNanos)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Cascade interop tests (called by the Makefile). Usage: tests/interop/run.sh [pytest args]
+#   e.g. run.sh -k selfcheck   (harness self-checks only, no server needed, ~15 s)
 #   CASCADE_BIN=path           cascade binary (default <repo>/.build/debug/cascade)
 #   CASCADE_INTEROP_STRICT=1   fail (not skip) the server tests when the binary is missing
 #   CASCADE_INTEROP_TIMEOUT=s  hard limit for the whole run (default 900)

@@ -212,6 +212,7 @@ struct WorkerCounters {
     var nackReceived = 0
     var nackSent = 0
     var rtxSent = 0
+    var rtxReceived = 0
     var pliSent = 0
     var transportsOpened = 0
     var transportsClosed = 0
@@ -221,6 +222,7 @@ struct WorkerCounters {
         nackReceived += sfu.nackReceived
         nackSent += sfu.nackSent
         rtxSent += sfu.retransmissionsSent
+        rtxReceived += sfu.retransmissionsReceived
         pliSent += sfu.keyframeRequestsSent
         sfu.reset()
     }
@@ -233,6 +235,7 @@ struct WorkerCounters {
         if nackReceived > 0 { CascadeMetrics.nackReceived.increment(by: Int64(nackReceived)) }
         if nackSent > 0 { CascadeMetrics.nackSent.increment(by: Int64(nackSent)) }
         if rtxSent > 0 { CascadeMetrics.rtxSent.increment(by: Int64(rtxSent)) }
+        if rtxReceived > 0 { CascadeMetrics.rtxReceived.increment(by: Int64(rtxReceived)) }
         if pliSent > 0 { CascadeMetrics.pliSent.increment(by: Int64(pliSent)) }
         let openDelta = transportsOpened - transportsClosed
         if openDelta != 0 { CascadeMetrics.transports.increment(by: Double(openDelta)) }

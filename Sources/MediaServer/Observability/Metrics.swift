@@ -28,6 +28,7 @@ public enum CascadeMetrics {
     static let nackReceived = registry.makeCounter(name: "cascade_nack_received_total", help: "Sequence numbers NACKed by subscribers")
     static let nackSent = registry.makeCounter(name: "cascade_nack_sent_total", help: "Sequence numbers NACKed upstream to publishers")
     static let rtxSent = registry.makeCounter(name: "cascade_rtx_sent_total", help: "Packets retransmitted to subscribers in answer to NACKs")
+    static let rtxReceived = registry.makeCounter(name: "cascade_rtx_received_total", help: "Retransmissions received from publishers after our NACKs")
     static let pliSent = registry.makeCounter(name: "cascade_pli_sent_total", help: "Key frame requests sent to publishers")
     static let transports = registry.makeGauge(name: "cascade_peer_transports", help: "Peer transports currently open")
     static let publications = registry.makeGauge(name: "cascade_publications", help: "Publications currently live")
