@@ -27,7 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C: system libraries and the few OpenSSL/libsrtp macros Swift cannot import.
@@ -57,9 +59,18 @@ let package = Package(
         .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
                 path: "Sources/Auth", swiftSettings: swiftSettings),
 
+        // The media API: what signaling asks of a media node (publish/subscribe by resource id),
+        // in-process or over HTTP.
+        .target(name: "MediaAPI", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Sources/MediaAPI", swiftSettings: swiftSettings),
+
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth",
+            "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth", "MediaAPI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -68,9 +79,29 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Sources/MediaServer", resources: [.copy("Web")], swiftSettings: swiftSettings),
 
+        // L3 Control: signaling WebSocket (/rtc), rooms, host controls, limits, TURN REST
+        // credentials, open-join tokens and the meeting web app. Reaches media only via MediaAPI.
+        .target(name: "Control", dependencies: [
+            "MediaAPI", "Auth",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "Sources/Control", resources: [.copy("Web")], swiftSettings: swiftSettings),
+
+        // L4 load tests (`cascade bench`): the project's own client stack against a child server.
+        .target(name: "Bench", dependencies: [
+            "MediaServer", "Auth", "DTLS", "RTP", "SDP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], path: "Sources/Bench", swiftSettings: swiftSettings),
+
         // L4 the executable.
         .executableTarget(name: "cascade", dependencies: [
-            "MediaServer", "Auth",
+            "MediaServer", "MediaAPI", "Auth", "Bench", "Control",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/cascade", swiftSettings: swiftSettings),
@@ -82,6 +113,11 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"], path: "Tests/DTLSTests"),
         .testTarget(name: "SFUTests", dependencies: ["SFU", "RTP"], path: "Tests/SFUTests"),
         .testTarget(name: "AuthTests", dependencies: ["Auth"], path: "Tests/AuthTests"),
+        .testTarget(name: "ControlTests", dependencies: [
+            "Control", "MediaAPI", "Auth",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
         .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
     ]
 )

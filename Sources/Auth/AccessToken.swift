@@ -71,3 +71,21 @@ public struct AccessToken: JWTPayload, Sendable, Equatable {
         guard grants.allows(grant) else { throw .missingGrant(grant.rawValue) }
     }
 }
+
+extension AccessToken {
+    /// The room claim of a service token: every room.
+    public static let anyRoom = "*"
+
+    /// A token for another Cascade process (a control node calling a media node's API): every
+    /// room, with the admin grant.
+    public static func service(apiKey: String, identity: String, expiresAt: Date) -> AccessToken {
+        AccessToken(apiKey: apiKey, identity: identity, room: anyRoom,
+                    grants: Grants(publish: true, subscribe: true, admin: true), expiresAt: expiresAt)
+    }
+
+    /// Checks that this is a service token.
+    public func authorizeService() throws(AccessError) {
+        guard room == Self.anyRoom else { throw .wrongRoom(tokenRoom: room, requested: Self.anyRoom) }
+        guard grants.admin else { throw .missingGrant(Grants.Kind.admin.rawValue) }
+    }
+}

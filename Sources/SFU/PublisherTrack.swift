@@ -15,6 +15,12 @@ public final class PublisherTrack {
     public private(set) var subscribers: [SubscriberTrack] = []
     public private(set) var packetsReceived = 0
     public private(set) var retransmissionsReceived = 0
+    /// False while a host has muted this track: packets are still received and kept, but not
+    /// forwarded, whatever the client does.
+    public private(set) var isForwarding = true
+    /// Fraction lost (0…1) in the latest receiver report interval.
+    public private(set) var recentLossFraction: Double = 0
+    private var audioLevels = AudioLevelAccumulator()
 
     private let counters: ForwardingCounters
     private let audioLevelID: UInt8?
@@ -123,7 +129,9 @@ public final class PublisherTrack {
         var audioLevel: AudioLevel?
         if let id = audioLevelID, let range = header.extensionElement(id: id, in: packet) {
             audioLevel = RTPExtensionValue.audioLevel(packet, range)
+            if let audioLevel, !isRetransmission { audioLevels.add(audioLevel) }
         }
+        guard isForwarding else { return }
         for subscriber in subscribers {
             subscriber.forward(packet, header: header, extendedSequence: extended, isKeyframe: isKeyframe,
                                audioLevel: audioLevel, nowNanos: nowNanos)
@@ -166,7 +174,23 @@ public final class PublisherTrack {
 
     /// RFC 3550 §6.4.2: a report block for this stream, for the receiver report.
     public func makeReportBlock(nowNanos: UInt64) -> ReportBlock? {
-        statistics?.makeReportBlock(nowNanos: nowNanos)
+        guard let block = statistics?.makeReportBlock(nowNanos: nowNanos) else { return nil }
+        recentLossFraction = Double(block.fractionLost) / 256
+        return block
+    }
+
+    /// A host mute (`enabled == false`) or its end. Resuming video waits for a key frame.
+    public func setForwarding(_ enabled: Bool, nowNanos: UInt64) {
+        guard enabled != isForwarding else { return }
+        isForwarding = enabled
+        if enabled {
+            for subscriber in subscribers { subscriber.resumeAfterGap(nowNanos: nowNanos) }
+        }
+    }
+
+    /// The mean audio level since the previous call (nil if no packet carried one).
+    public func takeAudioLevel() -> (level: Double, voiceActivity: Double)? {
+        audioLevels.take()
     }
 
     public func receivedBitrateBps(nowNanos: UInt64) -> UInt64 {

@@ -13,6 +13,11 @@ public final class SubscriberTrack {
     public weak var downstream: (any RTPPacketSender)?
     public private(set) weak var source: PublisherTrack?
     public private(set) var packetsSent = 0
+    /// The subscriber chose not to receive this track for now (signaling `pause`).
+    public private(set) var isPaused = false
+    /// After a pause, video resumes only at a key frame: a delta frame would reference
+    /// pictures the subscriber never got.
+    private var waitingForKeyframe = false
 
     private let counters: ForwardingCounters
     private var rewriter: SubscriberStreamRewriter
@@ -52,10 +57,32 @@ public final class SubscriberTrack {
         source = nil
     }
 
+    /// Stops or resumes forwarding to this subscriber.
+    public func setPaused(_ paused: Bool, nowNanos: UInt64) {
+        guard paused != isPaused else { return }
+        isPaused = paused
+        if !paused { resumeAfterGap(nowNanos: nowNanos) }
+    }
+
+    /// Forwarding restarts after packets were withheld (a pause, a host mute): video waits for a
+    /// key frame, which is requested now.
+    func resumeAfterGap(nowNanos: UInt64) {
+        guard codec.kind == .video else { return }
+        waitingForKeyframe = true
+        source?.requestKeyframe(nowNanos: nowNanos)
+    }
+
     // MARK: - Packet path
 
     func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, extendedSequence: Int64, isKeyframe: Bool,
                  audioLevel: AudioLevel?, nowNanos: UInt64) {
+        if isPaused || (waitingForKeyframe && !isKeyframe) {
+            // Withheld on purpose: later packets close up so the subscriber sees no loss.
+            rewriter.drop(extendedSequence: extendedSequence, ssrc: header.ssrc)
+            if waitingForKeyframe && !isPaused { source?.requestKeyframe(nowNanos: nowNanos) }
+            return
+        }
+        waitingForKeyframe = false
         guard let rewritten = rewriter.rewrite(extendedSequence: extendedSequence, timestamp: header.timestamp,
                                                ssrc: header.ssrc, isKeyframe: isKeyframe, nowNanos: nowNanos)
         else {
@@ -128,6 +155,11 @@ public final class SubscriberTrack {
 
     public func reportBlockReceived(_ block: ReportBlock, nowNanos: UInt64) {
         _ = sendStatistics.reportBlockReceived(block, nowNanos: nowNanos)
+    }
+
+    /// What the subscriber's receiver reports say: fraction lost (0…1) and round-trip time.
+    public var receptionQuality: (lossFraction: Double, roundTripNanos: UInt64?) {
+        (Double(sendStatistics.remoteFractionLost) / 256, sendStatistics.roundTripTimeNanos)
     }
 
     /// RFC 3550 §6.4.1: NTP time ↔ this subscriber's (rewritten) RTP timestamp, for lip sync.

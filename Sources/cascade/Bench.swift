@@ -1,7 +1,76 @@
 import ArgumentParser
+import Bench
+import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load-test a media node with the project's own client stack.",
-        subcommands: [])
+        subcommands: [Fanout.self])
+}
+
+extension Bench {
+    struct Fanout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish synthetic VP8 + Opus and fan it out to many subscribers through `cascade serve --workers 1` (a child process).",
+            discussion: """
+            Each of --publishers publishers sends one video track (--video-bitrate, 30 fps, key frame every 2 s) \
+            and one 50 packet/s audio track into one room, and each publication is watched by --subscribers \
+            subscribers (publishers × subscribers WHEP sessions). Reports forwarded packets/s, server CPU per \
+            million packets, forwarding delay p50/p99, loss and server memory per subscriber.
+            """)
+
+        @Option(help: "Subscribers per publisher.")
+        var subscribers: Int = 10
+
+        @Option(help: "Publishers in the room, each watched by --subscribers subscribers.")
+        var publishers: Int = 1
+
+        @Option(help: "Measurement window in seconds.")
+        var duration: Double = 10
+
+        @Option(help: "Seconds to run after every session connected, before measuring.")
+        var warmup: Double = 3
+
+        @Option(help: "Video bitrate per publisher, bits/s.")
+        var videoBitrate: Int = 1_500_000
+
+        @Option(help: "Event-loop threads for the subscribers.")
+        var clientThreads: Int = 1
+
+        @Option(help: "Subscribers decrypt one packet in this many to read its send time; every packet is counted from its clear RTP header.")
+        var decryptEvery: Int = 1
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard subscribers >= 1, publishers >= 1 else { throw ValidationError("--subscribers and --publishers must be ≥ 1") }
+            guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup ≥ 0") }
+            guard videoBitrate >= 8_000 else { throw ValidationError("--video-bitrate must be ≥ 8000") }
+            guard (1...16).contains(clientThreads) else { throw ValidationError("--client-threads must be 1–16") }
+            guard decryptEvery >= 1 else { throw ValidationError("--decrypt-every must be ≥ 1") }
+        }
+
+        func run() async throws {
+            var options = FanoutOptions()
+            options.subscribers = subscribers
+            options.publishers = publishers
+            options.durationSeconds = duration
+            options.warmupSeconds = warmup
+            options.videoBitrateBps = videoBitrate
+            options.clientThreads = clientThreads
+            options.decryptEvery = decryptEvery
+            let quiet = json
+            let result = try await FanoutBenchmark.run(options) { message in
+                if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print(result.textReport)
+            }
+        }
+    }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Auth
+import Control
 import Foundation
 import Hummingbird
 import Logging
+import MediaAPI
 import MediaServer
 
 struct Serve: AsyncParsableCommand {
@@ -39,6 +41,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Flag(help: "Meetings need a token minted with `cascade token`: no open join by link.")
+    var requireToken = false
+
+    @Option(help: "Participants per meeting room.")
+    var maxParticipants: Int = 50
+
+    @Option(help: "Meeting rooms on this server.")
+    var maxRooms: Int = 100
+
+    @Option(name: .customLong("turn-url"), help: "TURN server URL handed to participants, e.g. turn:HOST:3478?transport=udp (repeatable).")
+    var turnURLs: [String] = []
+
+    @Option(help: "TURN REST shared secret (coturn static-auth-secret), or CASCADE_TURN_SECRET.")
+    var turnSecret: String?
+
     func validate() throws {
         guard (1...65535).contains(httpPort) else { throw ValidationError("--http-port must be 1–65535") }
         guard (1...65535).contains(mediaPort), mediaPort + workers - 1 <= 65535 else {
@@ -50,6 +67,14 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("binding to \(bind) needs --advertise ADDR: the address clients can reach, put in ICE candidates")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard (1...10_000).contains(maxParticipants) else { throw ValidationError("--max-participants must be 1–10000") }
+        guard (1...100_000).contains(maxRooms) else { throw ValidationError("--max-rooms must be 1–100000") }
+        for url in turnURLs where !(url.hasPrefix("turn:") || url.hasPrefix("turns:") || url.hasPrefix("stun:")) {
+            throw ValidationError("--turn-url '\(url)' must start with turn:, turns: or stun:")
+        }
+        if !turnURLs.isEmpty && (turnSecret ?? ProcessInfo.processInfo.environment["CASCADE_TURN_SECRET"] ?? "").isEmpty {
+            throw ValidationError("--turn-url needs --turn-secret (or CASCADE_TURN_SECRET): the TURN REST shared secret")
+        }
     }
 
     func run() async throws {
@@ -83,13 +108,25 @@ struct Serve: AsyncParsableCommand {
         let node = try MediaNode(configuration: configuration, logger: logger)
         try await node.start()
 
+        var controlConfiguration = ControlConfiguration()
+        controlConfiguration.requireToken = requireToken
+        controlConfiguration.maxParticipants = maxParticipants
+        controlConfiguration.maxRooms = maxRooms
+        controlConfiguration.turnURLs = turnURLs
+        controlConfiguration.turnSecret = turnSecret ?? environment["CASCADE_TURN_SECRET"]
+        let control = ControlPlane(configuration: controlConfiguration, media: node, keys: keys, logger: logger)
+
         let router = Router()
         MediaHTTPRoutes(api: node, keys: keys, developmentTokens: development).register(on: router)
+        // The meeting app (`/`, `/r/{room}`, `/app/…`) and `POST /v1/rooms/{room}/join`.
+        control.register(on: router)
         let host = bind
         let port = httpPort
         let shown = configuration.candidateHost
+        // HTTP/1.1 plus the WebSocket upgrade of `GET /rtc` (signaling).
         let app = Application(
             router: router,
+            server: control.httpServer(),
             configuration: .init(address: .hostname(host, port: port), serverName: "cascade"),
             onServerRunning: { _ in
                 logger.info("cascade is running", metadata: ["url": "http://\(shown):\(port)/"])

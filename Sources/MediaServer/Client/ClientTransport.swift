@@ -29,6 +29,15 @@ public protocol ClientTransportDelegate: AnyObject {
                          nowNanos: UInt64)
     func clientTransport(_ transport: ClientTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64)
     func clientTransportClosed(_ transport: ClientTransport, reason: String)
+    /// Sees an RTP packet's header, which SRTP leaves in the clear (RFC 3711 §3.1), before it is
+    /// decrypted; returning false skips decryption and delivery (load tests that only count
+    /// sequence numbers). The default decrypts everything.
+    func clientTransport(_ transport: ClientTransport, willDecryptRTP header: RTPHeader, nowNanos: UInt64) -> Bool
+}
+
+extension ClientTransportDelegate {
+    public func clientTransport(_ transport: ClientTransport, willDecryptRTP header: RTPHeader,
+                                nowNanos: UInt64) -> Bool { true }
 }
 
 /// The dialing side of a peer connection, as a browser plays it against our server: a
@@ -131,6 +140,10 @@ public final class ClientTransport: RTPPacketSender {
             }
             delegate?.clientTransport(self, receivedRTCP: packets, nowNanos: nowNanos)
         } else {
+            if let delegate, let clearHeader = RTPHeader.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<length])),
+               !delegate.clientTransport(self, willDecryptRTP: clearHeader, nowNanos: nowNanos) {
+                return
+            }
             guard let plainLength = try? srtp.unprotectRTP(base, length: length) else {
                 droppedDatagrams += 1
                 return

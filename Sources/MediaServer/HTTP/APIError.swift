@@ -1,3 +1,4 @@
+import MediaAPI
 import Auth
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import MediaAPI
 import Auth
 import Foundation
 import Hummingbird
@@ -77,7 +78,8 @@ public struct MediaHTTPRoutes: Sendable {
             let room = try Self.room(context)
             let token = try await authenticate(request)
             do throws(AccessError) { try token.authorize(room: room, grant: .subscribe) } catch { throw APIError(error) }
-            let publications = await api.publications(room: room)
+            let publications: [PublicationInfo]
+            do throws(MediaError) { publications = try await api.publications(room: room) } catch { throw APIError(error) }
             return try Self.json(["publications": publications])
         }
 
@@ -101,13 +103,20 @@ public struct MediaHTTPRoutes: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: CascadeMetrics.render())))
         }
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        router.get("/") { _, _ in try serveAsset("index.html") }
+        // The WHIP/WHEP try-it page; `/` belongs to the meeting app.
+        router.get("/try") { _, _ in try serveAsset("index.html") }
         router.get("/web/:asset") { _, context in try serveAsset(context.parameters.require("asset")) }
+
+        MediaAPIRoutes(api: api, keys: keys).register(on: router)
     }
 
     // MARK: - Authentication
 
     func authenticate(_ request: Request) async throws -> AccessToken {
+        try await Self.authenticate(request, keys: keys)
+    }
+
+    static func authenticate(_ request: Request, keys: KeyService) async throws -> AccessToken {
         do throws(TokenError) {
             let token = try KeyService.bearerToken(fromAuthorization: request.headers[.authorization])
             return try await keys.verify(token)

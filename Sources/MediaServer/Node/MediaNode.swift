@@ -1,5 +1,6 @@
 import DTLS
 import Logging
+import MediaAPI
 import NIOCore
 import NIOPosix
 
@@ -71,9 +72,28 @@ public final class MediaNode: MediaAPI {
         try await worker.run { worker throws(MediaError) in try worker.unsubscribe(room: room, sessionID: sessionID) }
     }
 
-    public func publications(room: String) async -> [PublicationInfo] {
-        let worker = worker(forRoom: room)
-        return (try? await worker.run { worker throws(MediaError) in worker.publications(room: room) }) ?? []
+    public func publications(room: String) async throws(MediaError) -> [PublicationInfo] {
+        try await worker(forRoom: room).run { worker throws(MediaError) in worker.publications(room: room) }
+    }
+
+    public func setPaused(room: String, sessionID: String, kind: TrackKind, paused: Bool) async throws(MediaError) {
+        try await worker(forRoom: room).run { worker throws(MediaError) in
+            try worker.setPaused(room: room, sessionID: sessionID, kind: kind, paused: paused)
+        }
+    }
+
+    public func setForwarding(room: String, resourceID: ResourceID, kind: TrackKind, enabled: Bool) async throws(MediaError) {
+        try await worker(forRoom: room).run { worker throws(MediaError) in
+            try worker.setForwarding(room: room, resourceID: resourceID, kind: kind, enabled: enabled)
+        }
+    }
+
+    public func audioLevels(room: String) async throws(MediaError) -> [AudioLevelReport] {
+        try await worker(forRoom: room).run { worker throws(MediaError) in worker.audioLevels(room: room) }
+    }
+
+    public func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
+        try await worker(forRoom: room).run { worker throws(MediaError) in worker.sessionStats(room: room) }
     }
 }
 

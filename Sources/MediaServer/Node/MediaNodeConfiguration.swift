@@ -13,6 +13,9 @@ public struct MediaNodeConfiguration: Sendable {
     public var workers: Int = 1
     /// RFC 7675: a peer whose consent has not been refreshed for this long is closed.
     public var consentTimeoutSeconds: Int = 30
+    /// ICE-TCP (RFC 6544): each worker also listens on TCP at its UDP port number and answers
+    /// carry a passive TCP host candidate, for clients whose network blocks UDP.
+    public var iceTCP: Bool = true
 
     public init() {}
 

@@ -27,6 +27,8 @@ final class MediaWorker: @unchecked Sendable {
     /// After ICE, every packet from a validated 5-tuple goes to its transport.
     var transportsByAddress: [SocketAddress: PeerTransport] = [:]
     var sessions: [String: any MediaSession] = [:]
+    /// ICE-TCP listener and connections (MediaWorker+TCP.swift).
+    let tcp = WorkerTCPState()
     var rooms: [String: Room] = [:]
     /// Set by the node before the worker starts; shared by every transport of the node.
     var certificate: DTLSCertificate?
@@ -70,6 +72,7 @@ final class MediaWorker: @unchecked Sendable {
                 }
             }
         channel = try await bootstrap.bind(host: configuration.bindHost, port: port).get()
+        await startTCPListener()
         tickTask = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Self.tickIntervalMillis),
                                              delay: .milliseconds(Self.tickIntervalMillis)) { [self] _ in
             tick()
@@ -82,6 +85,7 @@ final class MediaWorker: @unchecked Sendable {
         try? await loop.submit { [self] in
             for session in sessions.values { session.close(reason: "server shutting down") }
             flushIfNeeded()
+            closeTCP()
         }.get()
         try? await channel?.close()
     }
@@ -165,6 +169,7 @@ final class MediaWorker: @unchecked Sendable {
     }
 
     func flushIfNeeded() {
+        flushTCP()
         guard pendingFlush, let context else { return }
         pendingFlush = false
         context.flush()

@@ -1,6 +1,7 @@
 import Foundation
 import DTLS
 import ICE
+import MediaAPI
 import RTP
 import SDP
 import SFU
@@ -117,6 +118,52 @@ extension MediaWorker {
         }
     }
 
+    func setPaused(room: String, sessionID: String, kind: TrackKind, paused: Bool) throws(MediaError) {
+        guard let session = sessions[sessionID] as? SubscribeSession, session.room == room else {
+            throw .notFound("no playback session '\(sessionID)' in room '\(room)'")
+        }
+        let now = MonotonicClock.nowNanos
+        for track in session.subscription.tracks where track.codec.kind.rawValue == kind.rawValue {
+            track.setPaused(paused, nowNanos: now)
+        }
+    }
+
+    func setForwarding(room: String, resourceID: ResourceID, kind: TrackKind, enabled: Bool) throws(MediaError) {
+        guard let publication = rooms[room]?.publications[resourceID.description] else {
+            throw .notFound("no publication '\(resourceID)' in room '\(room)'")
+        }
+        let now = MonotonicClock.nowNanos
+        for track in publication.tracks where track.codec.kind.rawValue == kind.rawValue {
+            track.setForwarding(enabled, nowNanos: now)
+        }
+    }
+
+    func audioLevels(room: String) -> [AudioLevelReport] {
+        guard let room = rooms[room] else { return [] }
+        return room.publications.values.compactMap { publication in
+            guard let level = publication.track(kind: .audio)?.takeAudioLevel() else { return nil }
+            return AudioLevelReport(resourceId: publication.id, level: level.level, voiceActivity: level.voiceActivity)
+        }
+    }
+
+    func sessionStats(room: String) -> [SessionStats] {
+        sessions.values.filter { $0.room == room }.compactMap { session in
+            switch session {
+            case let publish as PublishSession:
+                let loss = publish.publication.tracks.map(\.recentLossFraction).max() ?? 0
+                return SessionStats(sessionId: publish.id, role: .publish, connected: publish.transport.isConnected,
+                                    lossFraction: loss, roundTripMillis: nil)
+            case let subscribe as SubscribeSession:
+                let qualities = subscribe.subscription.tracks.map(\.receptionQuality)
+                let rtt = qualities.compactMap(\.roundTripNanos).max().map { Double($0) / 1_000_000 }
+                return SessionStats(sessionId: subscribe.id, role: .subscribe, connected: subscribe.transport.isConnected,
+                                    lossFraction: qualities.map(\.lossFraction).max() ?? 0, roundTripMillis: rtt)
+            default:
+                return nil
+            }
+        }
+    }
+
     // MARK: - Teardown (called by sessions when their transport closes)
 
     func publicationEnded(_ session: PublishSession) {
@@ -169,7 +216,7 @@ extension MediaWorker {
             address: configuration.candidateHost, port: UInt16(port), type: .host)
         let options = AnswerOptions(
             iceUfrag: credentials.ufrag, icePwd: credentials.password, fingerprintSHA256: certificate.fingerprintSHA256,
-            candidates: [candidate], direction: direction, outgoingTracks: outgoingTracks,
+            candidates: [candidate] + iceTCPCandidates, direction: direction, outgoingTracks: outgoingTracks,
             sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
         do {
             return try makeAnswer(to: offer, capabilities: capabilities, options: options)

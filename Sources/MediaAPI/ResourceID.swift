@@ -2,7 +2,7 @@
 ///
 /// The node part lets any node (and later a CascadeLink) find the origin from the id alone.
 /// Node ids are restricted to `[a-z0-9-]`, publication ids are random and unguessable.
-public struct ResourceID: Hashable, Sendable, CustomStringConvertible {
+public struct ResourceID: Hashable, Sendable, CustomStringConvertible, Codable {
     public let node: String
     public let publication: String
 
@@ -32,10 +32,23 @@ public struct ResourceID: Hashable, Sendable, CustomStringConvertible {
     public static func random(node: String) -> ResourceID {
         ResourceID(node: node, publication: randomToken(length: 16))
     }
+
+    public init(from decoder: any Decoder) throws {
+        let string = try decoder.singleValueContainer().decode(String.self)
+        guard let id = ResourceID(string) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a resource id: \(string)"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 /// A random token from an alphabet that is safe in URLs, SDP and logs.
-func randomToken(length: Int) -> String {
+public func randomToken(length: Int) -> String {
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
     var generator = SystemRandomNumberGenerator()
     return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })

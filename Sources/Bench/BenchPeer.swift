@@ -1,0 +1,113 @@
+import DTLS
+import MediaServer
+import NIOCore
+import RTP
+import SDP
+
+/// What publishers and subscribers share: a `ClientTransport` on its own UDP socket, confined to
+/// one event loop, and a promise fulfilled when DTLS-SRTP is up.
+///
+/// `@unchecked Sendable`: every member is touched only on `loop`; async code reaches it through
+/// `loop.submit`.
+class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
+    let loop: any EventLoop
+    let transport: ClientTransport
+    var socket: ClientUDPSocket?
+    let connected: EventLoopPromise<Void>
+    private var settled = false
+    private(set) var offer: SessionDescription?
+    private(set) var negotiated: NegotiatedSession?
+
+    init(loop: any EventLoop, certificate: DTLSCertificate) {
+        self.loop = loop
+        self.transport = ClientTransport(certificate: certificate)
+        self.connected = loop.makePromise(of: Void.self)
+        transport.delegate = self
+    }
+
+    /// Opens the socket and returns the SDP offer (on the loop).
+    func prepare(direction: MediaDirection, outgoingTracks: [MediaKind: OutgoingTrack]) -> EventLoopFuture<String> {
+        loop.flatSubmit { [self] in
+            ClientUDPSocket.open(transport: transport, on: loop).map { [self] socket in
+                self.socket = socket
+                let offer = ClientNegotiation.makeOffer(for: transport, direction: direction,
+                                                        capabilities: BenchCodecs.capabilities,
+                                                        outgoingTracks: outgoingTracks)
+                self.offer = offer
+                return offer.serialized()
+            }
+        }
+    }
+
+    /// Applies the answer and starts ICE; fails `connected` after `timeoutNanos`.
+    func accept(answer: String, timeoutNanos: Int64) -> EventLoopFuture<Void> {
+        loop.submit { [self] in
+            guard let offer else { throw ClientNegotiation.Failure.transport("no offer") }
+            negotiated = try ClientNegotiation.accept(answerSDP: answer, to: offer, on: transport,
+                                                      nowNanos: NIODeadline.now().uptimeNanoseconds)
+            didNegotiate()
+            socket?.flushIfNeeded()
+            loop.scheduleTask(in: .nanoseconds(timeoutNanos)) { [self] in
+                settle(.failure(BenchError.connectTimeout("\(transport.state)")))
+            }
+        }.flatMap { [self] in connected.futureResult }
+    }
+
+    func didNegotiate() {}
+
+    func settle(_ result: Result<Void, any Error>) {
+        guard !settled else { return }
+        settled = true
+        connected.completeWith(result)
+    }
+
+    /// Called by the loop driver every tick.
+    func tick(nowNanos: UInt64) {
+        socket?.tick(nowNanos: nowNanos)
+    }
+
+    // MARK: ClientTransportDelegate
+
+    func clientTransportConnected(_ transport: ClientTransport) {
+        settle(.success(()))
+    }
+
+    func clientTransport(_ transport: ClientTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader,
+                         nowNanos: UInt64) {}
+
+    func clientTransport(_ transport: ClientTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {}
+
+    func clientTransportClosed(_ transport: ClientTransport, reason: String) {
+        settle(.failure(BenchError.transportClosed(reason)))
+    }
+
+    func clientTransport(_ transport: ClientTransport, willDecryptRTP header: RTPHeader, nowNanos: UInt64) -> Bool {
+        true
+    }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case connectTimeout(String)
+    case transportClosed(String)
+    case http(String)
+    case server(String)
+
+    var description: String {
+        switch self {
+        case .connectTimeout(let state): "a peer did not connect in time (state: \(state))"
+        case .transportClosed(let reason): "a peer transport closed: \(reason)"
+        case .http(let reason): "signalling failed: \(reason)"
+        case .server(let reason): "server: \(reason)"
+        }
+    }
+}
+
+/// VP8 + Opus only, so the server picks the codecs the synthetic sources imitate.
+enum BenchCodecs {
+    static let capabilities: MediaCapabilities = {
+        let base = MediaCapabilities.sfuDefault
+        return MediaCapabilities(audio: base.audio.filter { $0.name.lowercased() == "opus" },
+                                 video: base.video.filter { $0.name.lowercased() == "vp8" },
+                                 headerExtensions: base.headerExtensions)
+    }()
+}

@@ -1,0 +1,67 @@
+import Auth
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import MediaAPI
+
+/// The control plane of `cascade serve`: the signaling WebSocket (`/rtc`), rooms and their
+/// participants, open-join tokens (`POST /v1/rooms/{room}/join`) and the meeting web app.
+/// It reaches media only through `MediaAPI` and keeps no media state of its own.
+///
+/// Wiring, in `cascade serve`:
+/// ```swift
+/// let control = ControlPlane(configuration: controlConfiguration, media: node, keys: keys, logger: logger)
+/// control.register(on: router)                      // HTTP routes
+/// let app = Application(router: router, server: control.httpServer(), ...)   // + WebSocket upgrade
+/// ```
+public final class ControlPlane: Sendable {
+    public let configuration: ControlConfiguration
+    let service: SignalingService
+    let assets: MeetingAssets
+
+    public convenience init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger) {
+        self.init(configuration: configuration, media: media, keys: keys, logger: logger,
+                  clock: SystemControlClock(), runsTimers: true, assets: .bundled())
+    }
+
+    init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger,
+         clock: any ControlClock, runsTimers: Bool, assets: MeetingAssets) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "component"] = "control"
+        self.service = SignalingService(configuration: configuration, media: media, keys: keys, clock: clock,
+                                        logger: logger, runsTimers: runsTimers)
+        self.assets = assets
+    }
+
+    /// The HTTP/1.1 server for `Application(server:)`: plain HTTP for every route, plus the
+    /// WebSocket upgrade of `GET /rtc`. `http1` carries the HTTP settings the application
+    /// would otherwise pass to `.http1(configuration:)`.
+    public func httpServer(http1: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
+        let webSocket = WebSocketServerConfiguration(
+            maxFrameSize: configuration.maxFrameBytes,
+            autoPing: .enabled(timePeriod: .seconds(15)),
+            closeTimeout: .seconds(5))
+        return .http1WebSocketUpgrade(configuration: .init(http1: http1, ws: webSocket)) { [self] request, channel, _ in
+            guard Self.isSignalingPath(request.path) else { return .dontUpgrade }
+            return .upgrade([:]) { [self] inbound, outbound, context in
+                await SignalingSocket(service: service).run(
+                    inbound: inbound, outbound: outbound,
+                    closeTransport: { channel.close(promise: nil) },
+                    logger: context.logger)
+            }
+        }
+    }
+
+    /// Closes every signaling socket (1001).
+    public func shutdown() async {
+        await service.registry.shutdown()
+    }
+
+    static func isSignalingPath(_ path: String?) -> Bool {
+        guard let path else { return false }
+        let withoutQuery = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return withoutQuery == "/rtc"
+    }
+}

@@ -1,0 +1,72 @@
+import Auth
+import MediaAPI
+
+/// A publication as the room records it: which participant's, which source, what it carries.
+struct Publication: Sendable {
+    let id: String
+    let resourceID: ResourceID
+    let source: MediaSource
+    let kinds: [TrackKind]
+    var muted: MuteFlags
+
+    var summary: PublicationSummary {
+        PublicationSummary(id: id, source: source, kinds: kinds, muted: muted)
+    }
+}
+
+/// One participant's subscription to a publication (its id is the media node's session id).
+struct Subscription: Sendable {
+    let id: String
+    let publicationID: String
+    var paused: Set<TrackKind> = []
+}
+
+/// A participant's place in a room. Its media side (publications, subscriptions) and its
+/// signaling side (connection, resume token, reconnection deadline) are kept apart in fields
+/// the room updates; the room is the only writer.
+struct Participant: Sendable {
+    let id: String
+    let identity: String
+    let name: String
+    let grants: Grants
+    var isHost: Bool
+    var resumeToken: String
+
+    /// The socket's outbox; nil while the participant is reconnecting.
+    var connection: Outbox?
+    /// When a reconnecting participant's place expires.
+    var reconnectDeadlineNanos: UInt64?
+
+    var publications: [Publication] = []
+    /// Sources with a publish in flight (one publication per source).
+    var pendingSources: Set<MediaSource> = []
+    var subscriptions: [Subscription] = []
+
+    var lastReport: QualityReport?
+    var lastReportNanos: UInt64?
+    var quality: ConnectionQuality?
+
+    var isActive: Bool { connection != nil }
+
+    func summary() -> ParticipantSummary {
+        ParticipantSummary(id: id, name: name, identity: identity, host: isHost,
+                           state: isActive ? .active : .reconnecting,
+                           publications: publications.map(\.summary))
+    }
+
+    func selfSummary() -> SelfSummary {
+        SelfSummary(id: id, name: name, identity: identity, host: isHost,
+                    publications: publications.map(\.summary),
+                    subscriptions: subscriptions.map {
+                        SubscriptionSummary(id: $0.id, publicationId: $0.publicationID,
+                                            paused: TrackKind.allCases.filter($0.paused.contains))
+                    })
+    }
+}
+
+/// Random ids: `p_…` for participants, `r_…` for resume tokens (secret), `m_…` for chat.
+enum ControlIDs {
+    static func participant() -> String { "p_" + randomToken(length: 10) }
+    static func resumeToken() -> String { "r_" + randomToken(length: 32) }
+    static func chatMessage() -> String { "m_" + randomToken(length: 12) }
+}

@@ -1,0 +1,139 @@
+/// The operations signaling (and WHIP/WHEP) perform on a media node: publish, unpublish, subscribe,
+/// unsubscribe, by resource id. Called directly inside `cascade serve` and over HTTP between
+/// processes, so signaling keeps no media state and media keeps no signaling state.
+public protocol MediaAPI: Sendable {
+    func publish(_ request: PublishRequest) async throws(MediaError) -> SessionAnswer
+    func unpublish(room: String, resourceID: ResourceID) async throws(MediaError)
+    func subscribe(_ request: SubscribeRequest) async throws(MediaError) -> SessionAnswer
+    func unsubscribe(room: String, sessionID: String) async throws(MediaError)
+    func publications(room: String) async throws(MediaError) -> [PublicationInfo]
+
+    /// Stops (or resumes) forwarding one kind of a subscription to its subscriber: a participant
+    /// choosing not to receive video it does not show. Resuming video asks for a key frame.
+    func setPaused(room: String, sessionID: String, kind: TrackKind, paused: Bool) async throws(MediaError)
+    /// Stops (or resumes) forwarding one kind of a publication to every subscriber: a host muting
+    /// a participant, enforced by the media node rather than trusted to the client.
+    func setForwarding(room: String, resourceID: ResourceID, kind: TrackKind, enabled: Bool) async throws(MediaError)
+    /// Audio levels (RFC 6464 header extension) averaged since the previous call, per publication.
+    func audioLevels(room: String) async throws(MediaError) -> [AudioLevelReport]
+    /// Loss and round-trip time per session, from RTCP receiver reports and receive statistics.
+    func sessionStats(room: String) async throws(MediaError) -> [SessionStats]
+}
+
+public enum TrackKind: String, Sendable, Codable, CaseIterable {
+    case audio, video
+}
+
+public struct AudioLevelReport: Sendable, Codable, Equatable {
+    public var resourceId: String
+    /// 0 (silence) … 1 (full scale), linear amplitude from the RFC 6464 dBov values.
+    public var level: Double
+    /// Share of packets since the last report whose V bit said "voice".
+    public var voiceActivity: Double
+
+    public init(resourceId: String, level: Double, voiceActivity: Double) {
+        self.resourceId = resourceId
+        self.level = level
+        self.voiceActivity = voiceActivity
+    }
+}
+
+public struct SessionStats: Sendable, Codable, Equatable {
+    public enum Role: String, Sendable, Codable { case publish, subscribe }
+    public var sessionId: String
+    public var role: Role
+    public var connected: Bool
+    /// Fraction of packets lost (0…1) over the last report interval.
+    public var lossFraction: Double
+    public var roundTripMillis: Double?
+
+    public init(sessionId: String, role: Role, connected: Bool, lossFraction: Double, roundTripMillis: Double?) {
+        self.sessionId = sessionId
+        self.role = role
+        self.connected = connected
+        self.lossFraction = lossFraction
+        self.roundTripMillis = roundTripMillis
+    }
+}
+
+public struct PublishRequest: Sendable, Codable {
+    public var room: String
+    public var identity: String
+    public var offerSDP: String
+
+    public init(room: String, identity: String, offerSDP: String) {
+        self.room = room
+        self.identity = identity
+        self.offerSDP = offerSDP
+    }
+}
+
+public struct SubscribeRequest: Sendable, Codable {
+    public var room: String
+    public var identity: String
+    public var resourceID: ResourceID
+    public var offerSDP: String
+
+    public init(room: String, identity: String, resourceID: ResourceID, offerSDP: String) {
+        self.room = room
+        self.identity = identity
+        self.resourceID = resourceID
+        self.offerSDP = offerSDP
+    }
+}
+
+/// The answer to a publish or subscribe: the SDP answer and the id of the session it created
+/// (for a publish, the session id is the resource id).
+public struct SessionAnswer: Sendable, Codable {
+    public var sessionID: String
+    public var answerSDP: String
+
+    public init(sessionID: String, answerSDP: String) {
+        self.sessionID = sessionID
+        self.answerSDP = answerSDP
+    }
+}
+
+public struct PublicationInfo: Sendable, Codable, Equatable {
+    public struct Track: Sendable, Codable, Equatable {
+        public var kind: String
+        public var codec: String
+        public var mid: String
+
+        public init(kind: String, codec: String, mid: String) {
+            self.kind = kind
+            self.codec = codec
+            self.mid = mid
+        }
+    }
+    public var resourceId: String
+    public var identity: String
+    public var tracks: [Track]
+
+    public init(resourceId: String, identity: String, tracks: [Track]) {
+        self.resourceId = resourceId
+        self.identity = identity
+        self.tracks = tracks
+    }
+}
+
+/// Why a media operation failed; the HTTP layer maps each case to a status code in one place.
+public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformedOffer(String)
+    case unacceptableOffer(String)
+    case noCommonCodec(String)
+    case notFound(String)
+    case capacity(String)
+    case internalFailure(String)
+
+    public var description: String {
+        switch self {
+        case .malformedOffer(let reason): "malformed SDP offer: \(reason)"
+        case .unacceptableOffer(let reason): "unacceptable SDP offer: \(reason)"
+        case .noCommonCodec(let reason): "no common codec: \(reason)"
+        case .notFound(let what): "not found: \(what)"
+        case .capacity(let reason): "over capacity: \(reason)"
+        case .internalFailure(let reason): "internal error: \(reason)"
+        }
+    }
+}

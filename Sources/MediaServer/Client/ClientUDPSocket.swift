@@ -1,0 +1,142 @@
+import NIOCore
+import NIOPosix
+import STUN
+
+/// A UDP socket for one `ClientTransport` on a NIO event loop: datagrams read (recvmmsg) are fed
+/// to the transport, datagrams the transport sends are queued and flushed once per read burst or
+/// when the owner calls `flushIfNeeded()` (after a tick or a batch of media).
+///
+/// Each transport gets its own socket because the server routes media by 5-tuple. Every method
+/// runs on `loop` (`@unchecked Sendable` is sound because the only cross-thread entry point,
+/// `open`, hops onto the loop before touching state).
+public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
+    public let loop: any EventLoop
+    public let transport: ClientTransport
+    public private(set) var localAddress: SocketAddress?
+    /// Datagrams read from the socket.
+    public private(set) var datagramsReceived = 0
+
+    private var channel: (any Channel)?
+    private var context: ChannelHandlerContext?
+    private var pendingFlush = false
+    private var lastDestination: (TransportAddress, SocketAddress)?
+    /// Received datagrams are copied here and decrypted in place.
+    private let scratch: UnsafeMutableRawBufferPointer
+
+    private init(loop: any EventLoop, transport: ClientTransport) {
+        self.loop = loop
+        self.transport = transport
+        self.scratch = .allocate(byteCount: 2048, alignment: 16)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// Binds an ephemeral port on `host` and wires it to `transport` (the transport's `output`).
+    /// Call on `loop`, which then owns the transport.
+    public static func open(transport: ClientTransport, on loop: any EventLoop, host: String = "127.0.0.1",
+                            socketBufferBytes: Int = 1 << 20) -> EventLoopFuture<ClientUDPSocket> {
+        loop.preconditionInEventLoop()
+        let socket = ClientUDPSocket(loop: loop, transport: transport)
+        transport.output = socket
+        return DatagramBootstrap(group: loop)
+            .channelOption(.datagramVectorReadMessageCount, value: 16)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 2048))
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(socketBufferBytes))
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(socketBufferBytes))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ClientUDPHandler(socket: socket))
+                }
+            }
+            .bind(host: host, port: 0)
+            .map { channel in
+                socket.channel = channel
+                socket.localAddress = channel.localAddress
+                return socket
+            }
+    }
+
+    fileprivate func attach(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    fileprivate func datagramReceived(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        datagramsReceived += 1
+        let data = envelope.data
+        let length = data.readableBytes
+        guard length <= scratch.count, let source = envelope.remoteAddress.transportAddress else { return }
+        data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
+        transport.receive(scratch, length: length, from: source, nowNanos: NIODeadline.now().uptimeNanoseconds)
+    }
+
+    // MARK: - DatagramSender
+
+    public func send(to address: TransportAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard let context, let destination = socketAddress(for: address) else { return }
+        var buffer = context.channel.allocator.buffer(capacity: length)
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { write($0) }
+        guard written > 0 else { return }
+        context.write(NIOAny(AddressedEnvelope(remoteAddress: destination, data: buffer)), promise: nil)
+        pendingFlush = true
+    }
+
+    private func socketAddress(for address: TransportAddress) -> SocketAddress? {
+        if let last = lastDestination, last.0 == address { return last.1 }
+        guard let socketAddress = try? SocketAddress(ipAddress: address.ipString, port: Int(address.port)) else {
+            return nil
+        }
+        lastDestination = (address, socketAddress)
+        return socketAddress
+    }
+
+    public func flushIfNeeded() {
+        guard pendingFlush, let context else { return }
+        pendingFlush = false
+        context.flush()
+    }
+
+    /// Drives the transport's timers and flushes what they sent.
+    public func tick(nowNanos: UInt64) {
+        transport.tick(nowNanos: nowNanos)
+        flushIfNeeded()
+    }
+
+    /// Closes the transport (close_notify) and the socket.
+    public func close() -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            transport.close(reason: "closed by the client")
+            flushIfNeeded()
+            guard let channel else { return loop.makeSucceededVoidFuture() }
+            return channel.close()
+        }
+    }
+}
+
+private final class ClientUDPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let socket: ClientUDPSocket
+
+    init(socket: ClientUDPSocket) {
+        self.socket = socket
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        socket.attach(context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        socket.datagramReceived(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        socket.flushIfNeeded()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP port unreachable and the like: UDP has nothing to recover; the transport's
+        // timers decide whether the peer is gone.
+    }
+}
