@@ -41,6 +41,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Flag(help: "Do not offer ICE-TCP candidates (RFC 6544) on the media ports.")
+    var noIceTcp = false
+
     @Flag(help: "Meetings need a token minted with `cascade token`: no open join by link.")
     var requireToken = false
 
@@ -105,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         configuration.mediaPort = mediaPort
         configuration.advertisedHost = advertise
         configuration.workers = workers
+        configuration.iceTCP = !noIceTcp
         let node = try MediaNode(configuration: configuration, logger: logger)
         try await node.start()
 
