@@ -21,6 +21,7 @@ final class MediaWorker: @unchecked Sendable {
     private var context: ChannelHandlerContext?
     private var channel: (any Channel)?
     private var pendingFlush = false
+    private var isShuttingDown = false
 
     /// ICE routing: a binding request's USERNAME is `serverUfrag:clientUfrag` (RFC 8445 §7.2.2).
     var transportsByUfrag: [String: PeerTransport] = [:]
@@ -60,7 +61,17 @@ final class MediaWorker: @unchecked Sendable {
     // MARK: - Lifecycle
 
     func start() async throws {
-        let bootstrap = DatagramBootstrap(group: loop)
+        channel = try await bindUDP().get()
+        await startTCPListener()
+        tickTask = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Self.tickIntervalMillis),
+                                             delay: .milliseconds(Self.tickIntervalMillis)) { [self] _ in
+            tick()
+        }
+        logger.info("media port open", metadata: ["port": "\(port)"])
+    }
+
+    private func bindUDP() -> EventLoopFuture<any Channel> {
+        DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
@@ -71,17 +82,32 @@ final class MediaWorker: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(WorkerChannelHandler(worker: self))
                 }
             }
-        channel = try await bootstrap.bind(host: configuration.bindHost, port: port).get()
-        await startTCPListener()
-        tickTask = loop.scheduleRepeatedTask(initialDelay: .milliseconds(Self.tickIntervalMillis),
-                                             delay: .milliseconds(Self.tickIntervalMillis)) { [self] _ in
-            tick()
+            .bind(host: configuration.bindHost, port: port)
+    }
+
+    /// NIO closes a datagram channel on most send errors — ENETUNREACH when the route to one
+    /// client vanishes, EPERM from a local firewall — which would stop media for every peer on
+    /// this port. The shared socket must outlive any one peer, so it is bound again at once;
+    /// transports keep their routes (they live in the worker, not in the channel).
+    func channelClosed() {
+        context = nil
+        pendingFlush = false
+        guard !isShuttingDown else { return }
+        logger.error("media socket closed unexpectedly; binding it again", metadata: ["port": "\(port)"])
+        bindUDP().whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                self.channel = channel
+                logger.notice("media port open again", metadata: ["port": "\(port)"])
+            case .failure(let error):
+                logger.critical("could not bind the media port again", metadata: ["port": "\(port)", "error": "\(error)"])
+            }
         }
-        logger.info("media port open", metadata: ["port": "\(port)"])
     }
 
     func shutdown() async {
         tickTask?.cancel()
+        try? await loop.submit { [self] in isShuttingDown = true }.get()
         try? await loop.submit { [self] in
             for session in sessions.values { session.close(reason: "server shutting down") }
             flushIfNeeded()

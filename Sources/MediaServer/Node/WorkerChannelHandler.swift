@@ -17,6 +17,11 @@ final class WorkerChannelHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        worker.channelClosed()
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         worker.datagramReceived(unwrapInboundIn(data))
     }
