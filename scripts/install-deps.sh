@@ -30,7 +30,7 @@ fi
 
 if [ "$want_test" = 1 ]; then
   py=python3
-  if ! $py -c 'import aiortc, selenium, pytest' 2>/dev/null; then
+  if ! $py -c 'import aiortc, selenium, pytest, websockets, requests' 2>/dev/null; then
     echo "install-deps: pip install test peers"
     $py -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
   fi

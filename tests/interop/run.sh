@@ -3,7 +3,7 @@
 #   e.g. run.sh -k selfcheck   (harness self-checks only, no server needed, ~15 s)
 #   CASCADE_BIN=path           cascade binary (default <repo>/.build/debug/cascade)
 #   CASCADE_INTEROP_STRICT=1   fail (not skip) the server tests when the binary is missing
-#   CASCADE_INTEROP_TIMEOUT=s  hard limit for the whole run (default 900)
+#   CASCADE_INTEROP_TIMEOUT=s  hard limit for the whole run (default 1800)
 # conftest.py re-executes pytest inside a private network namespace (only `lo`).
 # Output also goes to artifacts/interop/pytest.log; the last line printed is pytest's summary;
 # the exit status is pytest's (124 if the hard timeout hit).
@@ -14,7 +14,7 @@ artifacts="$repo/artifacts/interop"
 mkdir -p "$artifacts"
 log="$artifacts/pytest.log"
 cd "$repo"
-timeout --kill-after=30 "${CASCADE_INTEROP_TIMEOUT:-900}" \
+timeout --kill-after=30 "${CASCADE_INTEROP_TIMEOUT:-1800}" \
     python3 -m pytest "$here" -q "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 summary="$(grep -E '^=*[ ]*([0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed|warnings?)|no tests ran)' "$log" | tail -n 1)"

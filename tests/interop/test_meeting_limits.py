@@ -1,0 +1,101 @@
+"""Room and server limits: `cascade serve --max-participants 2 --max-rooms 2` (this module's own
+server). A third joiner gets room_full, a third room too_many_rooms, both closing the socket
+with 4403 (docs/signaling.md "Errors"); a place freed by a leave can be taken again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from harness import meeting
+from harness.signaling import SignalingClient, SignalingError, join_room, link_token, require_signaling, ws_url
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def base_url(artifacts):
+    if meeting.external_base_url():
+        pytest.skip("starts its own server with limits (CASCADE_MEETING_BASE_URL is set)")
+    if meeting.cascade.cascade_bin().exists() and not meeting.server_supports("--max-participants"):
+        message = "cascade serve has no --max-participants yet"
+        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with meeting.running_server(artifacts, "test_meeting_limits",
+                                ("--max-participants", "2", "--max-rooms", "2")) as server:
+        reason = asyncio.run(require_signaling(server.base_url))
+        if reason:
+            pytest.skip(reason)
+        yield server.base_url
+
+
+async def _refused(base_url: str, room: str, name: str) -> tuple[str, int]:
+    token = await asyncio.to_thread(link_token, base_url, room, name)
+    client = await SignalingClient.open(ws_url(base_url), label=name)
+    try:
+        joined = await client.join(token, name)
+    except SignalingError as error:
+        return error.code, await client.wait_closed()
+    await client.leave()
+    raise AssertionError(f"{name} joined {room} but should have been refused: {joined}")
+
+
+def test_room_full_then_a_place_frees_up(base_url):
+    async def scenario():
+        room = meeting.new_room_name("full")
+        ada, ada_joined = await join_room(base_url, room, "Ada")
+        grace, _ = await join_room(base_url, room, "Grace")
+        try:
+            assert ada_joined["limits"]["maxParticipants"] == 2
+            await ada.wait_for("participant.joined")  # Grace
+            mark = ada.mark()
+            assert await _refused(base_url, room, "Linus") == ("room_full", 4403)
+            assert not ada.closed and not grace.closed
+            assert "participant.joined" not in ada.types(mark), "a refused joiner was announced"
+            await grace.send({"type": "leave"})
+            await grace.wait_closed()
+            await ada.wait_for("participant.left")
+            linus, _ = await join_room(base_url, room, "Linus")
+            await linus.leave()
+        finally:
+            await ada.leave()
+            await grace.leave()
+
+    asyncio.run(scenario())
+
+
+def test_too_many_rooms_then_a_room_closes(base_url):
+    async def scenario():
+        first, second, third = (meeting.new_room_name(p) for p in ("one", "two", "three"))
+        a, _ = await join_room(base_url, first, "A")
+        b, _ = await join_room(base_url, second, "B")
+        try:
+            assert await _refused(base_url, third, "C") == ("too_many_rooms", 4403)
+            assert not a.closed and not b.closed
+            await b.send({"type": "leave"})
+            await b.wait_closed()
+
+            async def join_third():
+                c, _ = await join_room(base_url, third, "C")
+                await c.leave()
+                return True
+
+            meeting_deadline = asyncio.get_running_loop().time() + 10
+            while True:  # the empty room closes once its last participant left
+                try:
+                    await join_third()
+                    break
+                except SignalingError as error:
+                    assert error.code == "too_many_rooms", error
+                    if asyncio.get_running_loop().time() > meeting_deadline:
+                        raise AssertionError("the second room never closed after its last participant left")
+                    await asyncio.sleep(0.5)
+        finally:
+            await a.leave()
+            await b.leave()
+
+    asyncio.run(scenario())
