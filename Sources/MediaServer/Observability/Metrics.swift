@@ -11,6 +11,9 @@ public enum CascadeMetrics {
     /// Installs the Prometheus backend for swift-metrics; call once at start.
     public static func bootstrap() {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // Register every media metric now, so /metrics lists them at zero before any traffic.
+        _ = (udpDropped, udpReceived, udpSent, rtpForwarded, nackReceived, nackSent, rtxSent, rtxReceived, pliSent)
+        _ = (transports, publications)
     }
 
     public static func render() -> String {
@@ -19,17 +22,27 @@ public enum CascadeMetrics {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    static let udpDropped = registry.makeCounter(
-        name: "cascade_udp_dropped_packets_total",
-        help: "UDP datagrams dropped because they could not be parsed, authenticated or routed")
-    static let udpReceived = registry.makeCounter(name: "cascade_udp_received_packets_total", help: "UDP datagrams received on media ports")
-    static let udpSent = registry.makeCounter(name: "cascade_udp_sent_packets_total", help: "UDP datagrams sent from media ports")
-    static let rtpForwarded = registry.makeCounter(name: "cascade_rtp_forwarded_packets_total", help: "RTP packets forwarded to subscribers")
-    static let nackReceived = registry.makeCounter(name: "cascade_nack_received_total", help: "Sequence numbers NACKed by subscribers")
-    static let nackSent = registry.makeCounter(name: "cascade_nack_sent_total", help: "Sequence numbers NACKed upstream to publishers")
-    static let rtxSent = registry.makeCounter(name: "cascade_rtx_sent_total", help: "Packets retransmitted to subscribers in answer to NACKs")
-    static let rtxReceived = registry.makeCounter(name: "cascade_rtx_received_total", help: "Retransmissions received from publishers after our NACKs")
-    static let pliSent = registry.makeCounter(name: "cascade_pli_sent_total", help: "Key frame requests sent to publishers")
-    static let transports = registry.makeGauge(name: "cascade_peer_transports", help: "Peer transports currently open")
-    static let publications = registry.makeGauge(name: "cascade_publications", help: "Publications currently live")
+    static let udpDropped = counter("udp_dropped_packets", "UDP datagrams dropped because they could not be parsed, authenticated or routed")
+    static let udpReceived = counter("udp_received_packets", "UDP datagrams received on media ports")
+    static let udpSent = counter("udp_sent_packets", "UDP datagrams sent from media ports")
+    static let rtpForwarded = counter("rtp_forwarded_packets", "RTP packets forwarded to subscribers")
+    static let nackReceived = counter("nack_received", "Sequence numbers NACKed by subscribers")
+    static let nackSent = counter("nack_sent", "Sequence numbers NACKed upstream to publishers")
+    static let rtxSent = counter("rtx_sent", "Packets retransmitted to subscribers in answer to NACKs")
+    static let rtxReceived = counter("rtx_received", "Retransmissions received from publishers after our NACKs")
+    static let pliSent = counter("pli_sent", "Key frame requests sent to publishers")
+    static let transports = gauge("peer_transports", "Peer transports currently open")
+    static let publications = gauge("publications", "Publications currently live")
+
+    /// `cascade_<name>_total`
+    private static func counter(_ name: String, _ help: String) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "cascade", metricName: name, unitName: "total",
+                                                              helpText: help))
+    }
+
+    /// `cascade_<name>`
+    private static func gauge(_ name: String, _ help: String) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "cascade", metricName: name, unitName: "",
+                                                            helpText: help))
+    }
 }
