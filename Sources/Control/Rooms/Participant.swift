@@ -36,6 +36,12 @@ struct Participant: Sendable {
     var connection: Outbox?
     /// When a reconnecting participant's place expires.
     var reconnectDeadlineNanos: UInt64?
+    /// When the participant's socket last delivered a message.
+    var lastHeardNanos: UInt64 = 0
+    /// The client pings (the web app does, every 5 s): its silence means its network is gone.
+    var sendsPings = false
+    /// Connected, but silent for longer than `Room.silenceNanos`: shown to others as reconnecting.
+    var isSilent = false
 
     var publications: [Publication] = []
     /// Sources with a publish in flight (one publication per source).
@@ -47,10 +53,12 @@ struct Participant: Sendable {
     var quality: ConnectionQuality?
 
     var isActive: Bool { connection != nil }
+    /// Reachable as far as the room can tell: connected and not silent.
+    var isReachable: Bool { isActive && !isSilent }
 
     func summary() -> ParticipantSummary {
         ParticipantSummary(id: id, name: name, identity: identity, host: isHost,
-                           state: isActive ? .active : .reconnecting,
+                           state: isReachable ? .active : .reconnecting,
                            publications: publications.map(\.summary))
     }
 

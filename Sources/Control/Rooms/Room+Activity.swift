@@ -4,6 +4,8 @@ import MediaAPI
 // dispatch of every joined participant's message.
 extension Room {
     func handle(_ incoming: IncomingMessage, participantID: String, connection: Outbox) async {
+        let isPing = if case .ping = incoming.message { true } else { false }
+        heard(participantID, connection, isPing: isPing)
         let re = incoming.id
         switch incoming.message {
         case .publish(let message): await publish(message, re: re, participantID: participantID, connection: connection)

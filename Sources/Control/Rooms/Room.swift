@@ -95,11 +95,13 @@ actor Room {
     }
 
     private func resumeParticipant(at index: Int, request: JoinRequest, connection: Outbox) -> JoinResult {
-        let wasReconnecting = !participants[index].isActive
+        let wasReconnecting = !participants[index].isReachable
         // The old socket may still look alive (the client noticed the drop first): retire it.
         participants[index].connection?.close(code: SignalingCloseCode.replaced, reason: "resumed on a new connection")
         participants[index].connection = connection
         participants[index].reconnectDeadlineNanos = nil
+        participants[index].isSilent = false
+        participants[index].lastHeardNanos = clock.nowNanos
         participants[index].resumeToken = ControlIDs.resumeToken()
         let participant = participants[index]
         connection.send(joinedReply(for: participant, re: request.re, resumed: true))
@@ -145,9 +147,12 @@ actor Room {
     /// The socket closed without `leave`: keep the place for the grace period.
     func connectionClosed(participantID: String, connection: Outbox) {
         guard let index = index(of: participantID), participants[index].connection === connection else { return }
+        let wasSilent = participants[index].isSilent
         participants[index].connection = nil
+        participants[index].isSilent = false
         participants[index].reconnectDeadlineNanos = clock.nowNanos + UInt64(configuration.reconnectGraceSeconds * 1e9)
-        broadcast(ParticipantReconnectingEvent(participantId: participantID))
+        // Others were already told when the socket fell silent.
+        if !wasSilent { broadcast(ParticipantReconnectingEvent(participantId: participantID)) }
         logger.info("participant reconnecting", metadata: ["participant": "\(participantID)"])
     }
 
@@ -246,9 +251,41 @@ actor Room {
         guard !closed else { return }
         tickCount += 1
         expireReconnecting()
+        markSilentParticipants()
         await pollSpeakers()
         let every = max(1, configuration.qualityIntervalMillis / max(1, configuration.speakerIntervalMillis))
         if tickCount % every == 0 { await pollQuality() }
+    }
+
+    // MARK: - Liveness
+
+    /// A pinging client that has said nothing for this long has lost its network, even if its
+    /// TCP connection has not noticed yet (a cut link sends no FIN): two missed 5 s pings.
+    static let silenceNanos: UInt64 = 8_000_000_000
+
+    /// Every message is a sign of life; a silent participant that speaks again is back.
+    func heard(_ participantID: String, _ connection: Outbox, isPing: Bool) {
+        guard let index = currentIndex(participantID, connection) else { return }
+        participants[index].lastHeardNanos = clock.nowNanos
+        if isPing { participants[index].sendsPings = true }
+        if participants[index].isSilent {
+            participants[index].isSilent = false
+            broadcast(ParticipantReconnectedEvent(participantId: participantID), except: participantID)
+            logger.info("participant reachable again", metadata: ["participant": "\(participantID)"])
+        }
+    }
+
+    /// Shows pinging participants that fell silent as reconnecting, before their socket fails.
+    func markSilentParticipants() {
+        let now = clock.nowNanos
+        for index in participants.indices {
+            let participant = participants[index]
+            guard participant.isActive, participant.sendsPings, !participant.isSilent,
+                  now > participant.lastHeardNanos, now - participant.lastHeardNanos > Self.silenceNanos else { continue }
+            participants[index].isSilent = true
+            broadcast(ParticipantReconnectingEvent(participantId: participant.id), except: participant.id)
+            logger.info("participant silent: shown as reconnecting", metadata: ["participant": "\(participant.id)"])
+        }
     }
 
     // MARK: - Helpers
