@@ -1,3 +1,4 @@
+import ICE
 import NIOCore
 import NIOPosix
 import SDP
@@ -116,10 +117,8 @@ extension MediaWorker {
         case 0...3:
             let bytes = Array(frame.readableBytesView)
             var target = connection.transport
-            if let username = STUNMessage.bindingRequestUsername(in: bytes) {
-                // RFC 8445 §7.2.2: USERNAME is "ourUfrag:theirUfrag". A connection stays with the
-                // transport it first authenticated for.
-                let ufrag = username.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            if let ufrag = ICERouting.recipientUfrag(ofBindingRequest: bytes) {
+                // A connection stays with the transport it first authenticated for.
                 guard let named = transportsByUfrag[ufrag], target == nil || target === named else {
                     counters.dropped += 1
                     return
@@ -138,13 +137,11 @@ extension MediaWorker {
             }
             frame.withUnsafeReadableBytes { transport.receiveDTLS($0, over: .tcp(connection)) }
         case 128...191:
-            guard let transport = connection.transport, frame.readableBytes <= scratch.count else {
+            guard let transport = connection.transport else {
                 counters.dropped += 1
                 return
             }
-            let length = frame.readableBytes
-            frame.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
-            transport.receiveSRTP(scratch, length: length, from: connection.remoteAddress)
+            deliverSRTP(frame, to: transport, from: connection.remoteAddress)
         default:
             counters.dropped += 1
         }

@@ -1,4 +1,5 @@
 import DTLS
+import ICE
 import Logging
 import NIOCore
 import NIOPosix
@@ -144,25 +145,32 @@ final class MediaWorker: @unchecked Sendable {
             }
             data.withUnsafeReadableBytes { transport.receiveDTLS($0, from: envelope.remoteAddress) }
         case 128...191:
-            guard let transport = transportsByAddress[envelope.remoteAddress],
-                  data.readableBytes <= scratch.count else {
+            guard let transport = transportsByAddress[envelope.remoteAddress] else {
                 counters.dropped += 1
                 return
             }
-            let length = data.readableBytes
-            data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
-            transport.receiveSRTP(scratch, length: length, from: envelope.remoteAddress)
+            deliverSRTP(data, to: transport, from: envelope.remoteAddress)
         default:
             counters.dropped += 1
         }
     }
 
+    /// Copies an SRTP/SRTCP datagram (UDP or one ICE-TCP frame) into the scratch buffer, so the
+    /// receive buffer is never mutated, and hands it to its transport to decrypt in place.
+    func deliverSRTP(_ data: ByteBuffer, to transport: PeerTransport, from address: SocketAddress) {
+        guard data.readableBytes <= scratch.count else {
+            counters.dropped += 1
+            return
+        }
+        let length = data.readableBytes
+        data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
+        transport.receiveSRTP(scratch, length: length, from: address)
+    }
+
     private func handleSTUN(_ data: ByteBuffer, from address: SocketAddress) {
         let bytes = Array(data.readableBytesView)
         let transport: PeerTransport?
-        if let username = STUNMessage.bindingRequestUsername(in: bytes) {
-            // RFC 8445 §7.2.2: USERNAME is "ourUfrag:theirUfrag".
-            let ufrag = username.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        if let ufrag = ICERouting.recipientUfrag(ofBindingRequest: bytes) {
             transport = transportsByUfrag[ufrag]
         } else {
             transport = transportsByAddress[address]
