@@ -150,4 +150,29 @@ final class HostControlTests: XCTestCase {
         server.clock.advance(seconds: 61)
         _ = try await server.joined(name: "Next day")
     }
+
+    func testLongestPresentParticipantBecomesHostWhenTheLastHostLeaves() async throws {
+        let server = try await TestServer()
+        let host = try await server.joined(name: "Host")
+        let first = try await server.joined(name: "First")
+        let second = try await server.joined(name: "Second")
+        _ = first.received(); _ = second.received()
+
+        // Reconnecting is not leaving: the host keeps the role for the grace period.
+        await host.drop()
+        XCTAssertNil(second.first("room.hosts"))
+        server.clock.advance(seconds: 31)
+        await server.room()?.expireReconnecting()
+
+        for client in [first, second] {
+            let event = try XCTUnwrap(client.first("room.hosts"))
+            XCTAssertEqual(event.string("promoted"), first.participantID)
+            XCTAssertEqual(event["hostIds"] as? [String], [first.participantID])
+        }
+        let replies = await first.request(["type": "host.lock", "id": 1, "locked": true])
+        XCTAssertEqual(replies.first?.type, "ok")
+        // A guest leaving changes nothing.
+        _ = await second.request(["type": "leave"])
+        XCTAssertNil(first.first("room.hosts"))
+    }
 }

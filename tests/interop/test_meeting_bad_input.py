@@ -230,10 +230,6 @@ def test_burst_over_the_limit_is_rate_limited_but_stays_open(base_url):
     asyncio.run(scenario())
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known gap (issue 3, open): after the rate limiter closes a flooding socket, the client sees "
-    "1006 without the queued rate_limited errors and the 1008 close frame; the socket teardown "
-    "races the outbox writer"))
 def test_flood_is_cut_off_and_others_keep_chatting(base_url):
     async def scenario():
         room = meeting.new_room_name("flood")

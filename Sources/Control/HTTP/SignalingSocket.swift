@@ -17,21 +17,42 @@ struct SignalingSocket {
             closeTransport()
         }
         let maxBytes = service.configuration.maxMessageBytes
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Ending.self) { group in
             group.addTask {
                 await Self.write(outbox: outbox, to: outbound, closeTransport: closeTransport)
             }
             group.addTask {
                 await Self.read(inbound, maxBytes: maxBytes, into: session)
+                return .inboundEnded
             }
-            await group.next()
+            if await group.next() == .sentClose {
+                // RFC 6455 §7.1.1: after our close frame, keep reading until the peer answers
+                // with its own (which ends `inbound`). Cancelling the reader now would end the
+                // inbound stream at once, and Hummingbird would close the channel with our
+                // queued frames and the close frame still unsent: the peer would see 1006.
+                group.addTask {
+                    try? await Task.sleep(for: Self.closeHandshakeTimeout)
+                    return .timedOut
+                }
+                _ = await group.next()
+            }
             group.cancelAll()
             outbox.finish()
         }
         await session.transportClosed()
     }
 
-    private static func write(outbox: Outbox, to outbound: WebSocketOutboundWriter, closeTransport: @Sendable () -> Void) async {
+    /// How long a peer has to answer our close frame before the socket is dropped.
+    static let closeHandshakeTimeout = Duration.seconds(5)
+
+    private enum Ending {
+        case sentClose
+        case transportFailed
+        case inboundEnded
+        case timedOut
+    }
+
+    private static func write(outbox: Outbox, to outbound: WebSocketOutboundWriter, closeTransport: @Sendable () -> Void) async -> Ending {
         while let item = await outbox.next() {
             do {
                 switch item {
@@ -39,13 +60,14 @@ struct SignalingSocket {
                     try await outbound.write(.text(text))
                 case .close(let code, let reason):
                     try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                    return
+                    return .sentClose
                 }
             } catch {
                 closeTransport()
-                return
+                return .transportFailed
             }
         }
+        return .transportFailed
     }
 
     /// Collates fragmented messages (RFC 6455 §5.4) itself, so that an oversized message is

@@ -99,6 +99,15 @@ public struct RoomLockedEvent: ServerMessage {
     public var by: String
 }
 
+/// The room's hosts changed: the last host left for good, and the participant who has been in
+/// the room longest became a host, so a meeting is never left without one.
+public struct RoomHostsEvent: ServerMessage {
+    public let type = "room.hosts"
+    public var hostIds: [String]
+    /// The participant who became a host.
+    public var promoted: String
+}
+
 public struct RoomEndedEvent: ServerMessage {
     public let type = "room.ended"
     public var reason: String

@@ -178,7 +178,16 @@ actor Room {
         cleanup.publications += participant.publications.map(\.resourceID)
         broadcast(ParticipantLeftEvent(participantId: participant.id, reason: reason))
         run(cleanup)
-        if participants.isEmpty { close(ended: false) }
+        if participants.isEmpty { close(ended: false) } else if participant.isHost { ensureHost() }
+    }
+
+    /// Makes the longest-present participant a host when the last host has left for good.
+    /// A host who is only reconnecting keeps the role (it may be back within the grace period).
+    func ensureHost() {
+        guard !participants.contains(where: \.isHost), let first = participants.indices.first else { return }
+        participants[first].isHost = true
+        broadcast(RoomHostsEvent(hostIds: hostIDs, promoted: participants[first].id))
+        logger.info("host promoted", metadata: ["participant": "\(participants[first].id)"])
     }
 
     /// Forgets a publication in the room: drops every subscription to it and tells the others

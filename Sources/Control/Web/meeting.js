@@ -275,6 +275,13 @@ function onEvent(m) {
       render();
       renderPeopleList();
       break;
+    case "room.hosts":
+      S.hostIds = new Set(Array.isArray(m.hostIds) ? m.hostIds : []);
+      if (m.promoted === S.participantId) toast("You are now a host of this meeting");
+      for (const p of S.participants.values()) { p.host = S.hostIds.has(p.id); updateParticipantTiles(p); }
+      render();
+      renderPeopleList();
+      break;
     case "room.ended":
       fatal("ended", { by: nameOf(m.by) });
       break;
