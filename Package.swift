@@ -77,11 +77,15 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], path: "Sources/MediaServer", resources: [.copy("Web")], swiftSettings: swiftSettings),
 
         // L3 Control: signaling WebSocket (/rtc), rooms, host controls, limits, TURN REST
         // credentials, open-join tokens and the meeting web app. Reaches media only via MediaAPI.
         .target(name: "Control", dependencies: [
+            "Deployment",
             "MediaAPI", "Auth",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -92,6 +96,10 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ], path: "Sources/Control", resources: [.copy("Web")], swiftSettings: swiftSettings),
 
+        // L4 Deployment: the deployment file (nodes, zones, links), CIDR zone selection,
+        // rendezvous placement and node health. Foundation only.
+        .target(name: "Deployment", path: "Sources/Deployment", swiftSettings: swiftSettings),
+
         // L4 load tests (`cascade bench`): the project's own client stack against a child server.
         .target(name: "Bench", dependencies: [
             "MediaServer", "Auth", "DTLS", "RTP", "SDP",
@@ -101,7 +109,7 @@ let package = Package(
 
         // L4 the executable.
         .executableTarget(name: "cascade", dependencies: [
-            "MediaServer", "MediaAPI", "Auth", "Bench", "Control",
+            "MediaServer", "MediaAPI", "Auth", "Bench", "Control", "Deployment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/cascade", swiftSettings: swiftSettings),
@@ -119,5 +127,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
         .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
+        .testTarget(name: "DeploymentTests", dependencies: ["Deployment"], path: "Tests/DeploymentTests",
+                    swiftSettings: swiftSettings),
     ]
 )

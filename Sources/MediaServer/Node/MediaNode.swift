@@ -3,6 +3,7 @@ import Logging
 import MediaAPI
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A media node: its workers (one event loop and one UDP port each) and the `MediaAPI` that
 /// WHIP/WHEP and signaling call. Rooms are pinned to a worker by a stable hash of their name, so
@@ -14,6 +15,8 @@ public final class MediaNode: MediaAPI {
     let workers: [MediaWorker]
     /// One certificate per node; its fingerprint goes into every answer (RFC 8122 §5).
     let certificate: DTLSCertificate
+    /// Set when the node cascades: subscribing to another node's publication pulls it here.
+    private let cascade = Mutex<CascadeLinks?>(nil)
 
     public init(configuration: MediaNodeConfiguration, logger: Logger) throws {
         precondition(configuration.workers >= 1, "a media node needs at least one worker")
@@ -35,7 +38,14 @@ public final class MediaNode: MediaAPI {
         for worker in workers { try await worker.start() }
     }
 
+    /// Links this node to its peers (`cascade media` with a deployment file).
+    public func enableCascading(_ links: CascadeLinks) async {
+        cascade.withLock { $0 = links }
+        await links.start()
+    }
+
     public func shutdown() async {
+        if let links = cascade.withLock({ $0 }) { await links.shutdown() }
         for worker in workers { await worker.shutdown() }
         try? await group.shutdownGracefully()
     }
@@ -64,6 +74,9 @@ public final class MediaNode: MediaAPI {
 
     public func subscribe(_ request: SubscribeRequest) async throws(MediaError) -> SessionAnswer {
         let worker = worker(forRoom: request.room)
+        if request.resourceID.node != configuration.nodeID, let links = cascade.withLock({ $0 }) {
+            try await links.ensureRelay(room: request.room, resourceID: request.resourceID, worker: worker)
+        }
         return try await worker.run { worker throws(MediaError) in try worker.subscribe(request) }
     }
 

@@ -32,6 +32,10 @@ final class MediaWorker: @unchecked Sendable {
     /// ICE-TCP listener and connections (MediaWorker+TCP.swift).
     let tcp = WorkerTCPState()
     var rooms: [String: Room] = [:]
+    /// Cascade links to peer nodes, by peer node id (MediaWorker+Relays.swift).
+    var links: [String: CascadeLink] = [:]
+    /// Tells the node's `CascadeLinks` what happened to relays on this loop.
+    var cascadeEvents: (@Sendable (CascadeEvent) -> Void)?
     /// Set by the node before the worker starts; shared by every transport of the node.
     var certificate: DTLSCertificate?
     let forwardingCounters = ForwardingCounters()
@@ -204,6 +208,7 @@ final class MediaWorker: @unchecked Sendable {
 
     func flushIfNeeded() {
         flushTCP()
+        for link in links.values { link.flush() }
         guard pendingFlush, let context else { return }
         pendingFlush = false
         context.flush()
@@ -236,6 +241,7 @@ final class MediaWorker: @unchecked Sendable {
         for session in Array(sessions.values) {
             session.tick(nowNanos: now, wallClockUnixNanos: wallClock)
         }
+        tickLinks(nowNanos: now, wallClockUnixNanos: wallClock)
         flushIfNeeded()
         counters.absorb(forwardingCounters)
         counters.flush()

@@ -170,10 +170,19 @@ extension MediaWorker {
         sessions.removeValue(forKey: session.id)
         CascadeMetrics.publications.decrement()
         guard let room = rooms[session.room] else { return }
-        // A publisher leaving ends its subscribers' tracks cleanly: BYE, then close_notify.
-        for subscription in room.remove(publication: session.publication.id) {
+        endPublication(session.publication.id, in: room)
+    }
+
+    /// A publisher leaving ends its subscribers' tracks cleanly: BYE, then close_notify; the
+    /// links that relay it tell their peers (`ended`).
+    func endPublication(_ id: String, in room: Room) {
+        for subscription in room.remove(publication: id) {
             subscription.goodbye()
-            sessions[subscription.id]?.close(reason: "the publication ended")
+            if let session = sessions[subscription.id] {
+                session.close(reason: "the publication ended")
+            } else {
+                outgoingRelayEnded(subscription, in: room)
+            }
         }
         removeRoomIfEmpty(room)
     }
@@ -187,14 +196,14 @@ extension MediaWorker {
 
     // MARK: - Helpers
 
-    private func room(named name: String) -> Room {
+    func room(named name: String) -> Room {
         if let room = rooms[name] { return room }
         let room = Room(name: name)
         rooms[name] = room
         return room
     }
 
-    private func removeRoomIfEmpty(_ room: Room) {
+    func removeRoomIfEmpty(_ room: Room) {
         if room.isEmpty { rooms.removeValue(forKey: room.name) }
     }
 

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Auth
+import Deployment
+import Foundation
+import Hummingbird
+import Logging
+import MediaAPI
+import MediaServer
+
+/// `cascade media`: one media node of a deployment, alone — WHIP/WHEP, the media API for the
+/// control role, and cascade links to the other nodes the deployment file allows.
+struct Media: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one media node of a deployment (see docs/deploy.md).")
+
+    @Option(help: "The deployment file (JSON, docs/deploy.md).")
+    var config: String
+
+    @Option(help: "This node's id in the deployment file.")
+    var node: String
+
+    @Option(help: "Number of media workers (event loops); every node of a deployment must use the same number.")
+    var workers: Int = 1
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Flag(help: "Do not offer ICE-TCP candidates (RFC 6544) on the media ports.")
+    var noIceTcp = false
+
+    func validate() throws {
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1–64") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        JSONLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        CascadeMetrics.bootstrap()
+        let logger = {
+            var logger = Logger(label: "cascade")
+            logger[metadataKey: "node"] = "\(node)"
+            return logger
+        }()
+
+        let deployment: DeploymentConfiguration
+        do { deployment = try DeploymentConfiguration.load(path: config) } catch { throw ValidationError(error.description) }
+        guard let entry = deployment.node(id: node) else {
+            throw ValidationError("node '\(node)' is not in \(config); its nodes are \(deployment.nodes.map(\.id).joined(separator: ", "))")
+        }
+        let keys = try await SharedSecrets.keyService(role: "cascade media")
+
+        var configuration = MediaNodeConfiguration()
+        configuration.nodeID = entry.id
+        configuration.bindHost = entry.bind
+        configuration.httpPort = entry.httpPort
+        configuration.mediaPort = entry.mediaPort
+        configuration.advertisedHost = entry.advertise.first
+        configuration.workers = workers
+        configuration.iceTCP = !noIceTcp
+        let mediaNode = try MediaNode(configuration: configuration, logger: logger)
+        try await mediaNode.start()
+
+        let peers = deployment.nodes
+            .filter { $0.id != entry.id && deployment.mayLink(entry.id, $0.id) }
+            .map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) }
+        let links = CascadeLinks(node: mediaNode, keys: keys,
+                                 configuration: CascadeConfiguration(reachable: entry.reachable, peers: peers), logger: logger)
+        await mediaNode.enableCascading(links)
+
+        let router = Router()
+        MediaHTTPRoutes(api: mediaNode, keys: keys, developmentTokens: false).register(on: router)
+        links.register(on: router)
+        let port = entry.httpPort
+        let app = Application(
+            router: router,
+            server: links.httpServer(),
+            configuration: .init(address: .hostname(entry.bind, port: port), serverName: "cascade-media"),
+            onServerRunning: { _ in
+                logger.info("media node running", metadata: [
+                    "zone": "\(entry.zone)", "reachable": "\(entry.reachable)", "http": "\(entry.bind):\(port)",
+                    "media_port": "\(entry.mediaPort)", "peers": "\(peers.map(\.id))",
+                ])
+            },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await mediaNode.shutdown()
+            throw error
+        }
+        await mediaNode.shutdown()
+    }
+}
+
+/// The API key pair every process of a deployment shares (never in the deployment file).
+enum SharedSecrets {
+    static func keyService(role: String) async throws -> KeyService {
+        let environment = ProcessInfo.processInfo.environment
+        guard let key = environment["CASCADE_API_KEY"], let secret = environment["CASCADE_API_SECRET"] else {
+            throw ValidationError("\(role) needs CASCADE_API_KEY and CASCADE_API_SECRET in its environment: every process of a deployment shares them")
+        }
+        do { return try await KeyService(apiKey: key, apiSecret: secret) } catch { throw ValidationError(error.description) }
+    }
+}
