@@ -62,10 +62,16 @@ let package = Package(
         // The media API: what signaling asks of a media node (publish/subscribe by resource id),
         // in-process or over HTTP.
         .target(name: "MediaAPI", dependencies: [
+            "Auth",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], path: "Sources/MediaAPI", swiftSettings: swiftSettings),
 
         // L3 MediaServer: sockets, timers, HTTP.
@@ -87,6 +93,7 @@ let package = Package(
         .target(name: "Control", dependencies: [
             "Deployment",
             "MediaAPI", "Auth",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),

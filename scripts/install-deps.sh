@@ -2,7 +2,7 @@
 # Installs what Cascade needs on a Debian 12 machine with Swift.
 #   scripts/install-deps.sh          build/run dependencies (OpenSSL, libsrtp2)
 #   scripts/install-deps.sh --test   also the test peers (Chromium, aiortc, selenium, pytest, iproute2,
-#                                    iptables, coturn)
+#                                    iptables, ethtool, coturn)
 # Idempotent: only installs what is missing.
 set -euo pipefail
 
@@ -14,7 +14,7 @@ sudo_cmd=""
 
 apt_pkgs=(libssl-dev libsrtp2-dev pkg-config libsqlite3-dev)
 if [ "$want_test" = 1 ]; then
-  apt_pkgs+=(chromium chromium-driver iproute2 iptables coturn)
+  apt_pkgs+=(chromium chromium-driver firefox-esr iproute2 iptables ethtool coturn)
 fi
 
 missing=()

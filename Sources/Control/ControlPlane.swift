@@ -21,37 +21,61 @@ public final class ControlPlane: Sendable {
     let assets: MeetingAssets
 
     public convenience init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger) {
-        self.init(configuration: configuration, media: media, keys: keys, logger: logger,
+        self.init(configuration: configuration, nodes: SingleMediaNode(media), keys: keys, logger: logger)
+    }
+
+    /// Signaling over several media nodes (`cascade control`): participants are placed by `nodes`.
+    public convenience init(configuration: ControlConfiguration, nodes: any MediaNodes, keys: KeyService, logger: Logger) {
+        self.init(configuration: configuration, nodes: nodes, keys: keys, logger: logger,
                   clock: SystemControlClock(), runsTimers: true, assets: .bundled())
     }
 
-    init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger,
+    convenience init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger,
+                     clock: any ControlClock, runsTimers: Bool, assets: MeetingAssets) {
+        self.init(configuration: configuration, nodes: SingleMediaNode(media), keys: keys, logger: logger,
+                  clock: clock, runsTimers: runsTimers, assets: assets)
+    }
+
+    init(configuration: ControlConfiguration, nodes: any MediaNodes, keys: KeyService, logger: Logger,
          clock: any ControlClock, runsTimers: Bool, assets: MeetingAssets) {
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "component"] = "control"
-        self.service = SignalingService(configuration: configuration, media: media, keys: keys, clock: clock,
+        self.service = SignalingService(configuration: configuration, nodes: nodes, keys: keys, clock: clock,
                                         logger: logger, runsTimers: runsTimers)
         self.assets = assets
     }
 
+    /// Another WebSocket endpoint served on the same port (e.g. media nodes' uplinks): the
+    /// handler for a request, or nil when the request is not for it.
+    public typealias WebSocketEndpoint = @Sendable (HTTPRequest) async
+        -> (@Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void)?
+
     /// The HTTP/1.1 server for `Application(server:)`: plain HTTP for every route, plus the
-    /// WebSocket upgrade of `GET /rtc`. `http1` carries the HTTP settings the application
-    /// would otherwise pass to `.http1(configuration:)`.
-    public func httpServer(http1: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
+    /// WebSocket upgrade of `GET /rtc` (and of `other`, when given). `http1` carries the HTTP
+    /// settings the application would otherwise pass to `.http1(configuration:)`.
+    public func httpServer(http1: HTTP1Channel.Configuration = .init(), other: WebSocketEndpoint? = nil) -> HTTPServerBuilder {
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(15)),
             closeTimeout: .seconds(5))
         return .http1WebSocketUpgrade(configuration: .init(http1: http1, ws: webSocket)) { [self] request, channel, _ in
-            guard Self.isSignalingPath(request.path) else { return .dontUpgrade }
+            guard Self.isSignalingPath(request.path) else {
+                guard let handler = await other?(request) else { return .dontUpgrade }
+                return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }
+            }
             return .upgrade([:]) { [self] inbound, outbound, context in
-                await SignalingSocket(service: service).run(
+                await SignalingSocket(service: service, clientAddress: channel.remoteAddress?.ipAddress).run(
                     inbound: inbound, outbound: outbound,
                     closeTransport: { channel.close(promise: nil) },
                     logger: context.logger)
             }
         }
+    }
+
+    /// A media node died (`cascade control` watches them): its participants move to other nodes.
+    public func mediaNodeFailed(_ node: String) async {
+        await service.registry.mediaNodeFailed(node)
     }
 
     /// Closes every signaling socket (1001).

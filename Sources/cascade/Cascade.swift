@@ -5,6 +5,6 @@ struct Cascade: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cascade",
         abstract: "Cascade: a self-hosted, cascading WebRTC media server and meeting platform.",
-        subcommands: [Serve.self, Media.self, Token.self, Bench.self],
+        subcommands: [Serve.self, Media.self, ControlCommand.self, Token.self, Bench.self],
         defaultSubcommand: nil)
 }

@@ -67,6 +67,14 @@ struct Media: AsyncParsableCommand {
                                  configuration: CascadeConfiguration(reachable: entry.reachable, peers: peers), logger: logger)
         await mediaNode.enableCascading(links)
 
+        // An unreachable node cannot be called by control: it opens an uplink to control itself
+        // and answers media API calls over it (docs/uplink.md).
+        let uplink: Task<Void, Never>? = entry.reachable ? nil : Task {
+            await MediaUplinkClient.run(controlURL: deployment.control.url.description, nodeID: entry.id, keys: keys,
+                                        api: mediaNode, logger: logger)
+        }
+        defer { uplink?.cancel() }
+
         let router = Router()
         MediaHTTPRoutes(api: mediaNode, keys: keys, developmentTokens: false).register(on: router)
         links.register(on: router)

@@ -17,7 +17,7 @@ cd "$repo"
 timeout --kill-after=30 "${CASCADE_INTEROP_TIMEOUT:-1800}" \
     python3 -m pytest "$here" -q "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-summary="$(grep -E '^=*[ ]*([0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed|warnings?)|no tests ran)' "$log" | tail -n 1)"
+summary="$(grep -aE '^=*[ ]*([0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed|warnings?)|no tests ran)' "$log" | tail -n 1)"
 if [ -n "$summary" ] && [ "$(tail -n 1 "$log")" != "$summary" ]; then
     echo "$summary"
 elif [ -z "$summary" ]; then

@@ -7,10 +7,12 @@ import NIOCore
 /// ends the other. Slow or dead sockets overflow the outbox, which closes the channel.
 struct SignalingSocket {
     let service: SignalingService
+    /// The socket's peer address: it decides the participant's zone and media node.
+    var clientAddress: String?
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
              closeTransport: @escaping @Sendable () -> Void, logger: Logger) async {
-        let session = service.makeSession()
+        let session = service.makeSession(clientAddress: clientAddress)
         let outbox = session.outbox
         outbox.setOverflowHandler {
             logger.notice("signaling socket too slow: outbound queue overflowed; closing it")

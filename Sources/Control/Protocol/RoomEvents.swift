@@ -108,6 +108,13 @@ public struct RoomHostsEvent: ServerMessage {
     public var promoted: String
 }
 
+/// Your media node stopped: every publication and subscription you had is gone. Publish and
+/// subscribe again (new peer connections); your place in the room is kept.
+public struct MediaMovedEvent: ServerMessage {
+    public let type = "media.moved"
+    public var reason: String
+}
+
 public struct RoomEndedEvent: ServerMessage {
     public let type = "room.ended"
     public var reason: String

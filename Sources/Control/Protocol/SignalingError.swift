@@ -16,6 +16,8 @@ public enum SignalingErrorCode: String, Sendable, Codable, CaseIterable {
     case roomEnded = "room_ended"
     case notFound = "not_found"
     case alreadyPublished = "already_published"
+    /// No healthy media node can take the participant (a deployment with every node down).
+    case mediaUnavailable = "media_unavailable"
     case badSDP = "bad_sdp"
     case noCommonCodec = "no_common_codec"
     case `internal`
@@ -28,6 +30,7 @@ public enum SignalingErrorCode: String, Sendable, Codable, CaseIterable {
         case .unauthorized: 4401
         case .roomFull, .tooManyRooms, .roomLocked: 4403
         case .roomEnded: 4410
+        case .mediaUnavailable: 4503
         default: nil
         }
     }

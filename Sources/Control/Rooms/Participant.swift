@@ -18,6 +18,8 @@ struct Publication: Sendable {
 struct Subscription: Sendable {
     let id: String
     let publicationID: String
+    /// The media node holding the session (the subscriber's node when it subscribed).
+    let node: String
     var paused: Set<TrackKind> = []
 }
 
@@ -31,6 +33,10 @@ struct Participant: Sendable {
     let grants: Grants
     var isHost: Bool
     var resumeToken: String
+    /// The media node this participant publishes to and receives from.
+    var mediaNode: String
+    /// Where the participant's socket comes from: its zone when it must move to another node.
+    let clientAddress: String?
 
     /// The socket's outbox; nil while the participant is reconnecting.
     var connection: Outbox?

@@ -64,10 +64,11 @@ extension Room {
     /// Reads the media node's loss and RTT for every session in the room.
     func pollQuality() async {
         guard participants.contains(where: { !$0.publications.isEmpty || !$0.subscriptions.isEmpty }) else { return }
-        let stats: [SessionStats]
-        do { stats = try await media.sessionStats(room: name) } catch {
-            logger.debug("no session stats", metadata: ["error": "\(error)"])
-            return
+        var stats: [SessionStats] = []
+        for node in nodesInUse {
+            do { stats += try await api(forNode: node).sessionStats(room: name) } catch {
+                logger.debug("no session stats", metadata: ["media_node": "\(node)", "error": "\(error)"])
+            }
         }
         let bySession = Dictionary(stats.map { ($0.sessionId, $0) }, uniquingKeysWith: { first, _ in first })
         for index in participants.indices where participants[index].isActive {
@@ -91,10 +92,16 @@ extension Room {
             if let update = speakerDetector.update(levels: []) { broadcast(SpeakersEvent(speakers: update)) }
             return
         }
-        let reports: [AudioLevelReport]
-        do { reports = try await media.audioLevels(room: name) } catch {
-            logger.debug("no audio levels", metadata: ["error": "\(error)"])
-            return
+        // Each node reports the publications it holds, relayed ones included: take each level
+        // from the node the publication originates on, where its publisher sends it.
+        var reports: [AudioLevelReport] = []
+        for node in nodesInUse {
+            do {
+                let levels = try await api(forNode: node).audioLevels(room: name)
+                reports += levels.filter { ResourceID($0.resourceId)?.node == node || nodesInUse.count == 1 }
+            } catch {
+                logger.debug("no audio levels", metadata: ["media_node": "\(node)", "error": "\(error)"])
+            }
         }
         var owners: [String: String] = [:]
         for participant in participants {

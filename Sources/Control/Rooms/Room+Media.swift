@@ -20,6 +20,7 @@ extension Room {
         participants[index].pendingSources.insert(message.source)
         let answer: SessionAnswer
         do throws(MediaError) {
+            let media = try await api(forNode: participant.mediaNode)
             answer = try await media.publish(PublishRequest(room: name, identity: participant.identity, offerSDP: message.offer))
         } catch {
             if let index = self.index(of: participantID) { participants[index].pendingSources.remove(message.source) }
@@ -74,21 +75,23 @@ extension Room {
         }
         let answer: SessionAnswer
         do throws(MediaError) {
+            let media = try await api(forNode: participant.mediaNode)
             answer = try await media.subscribe(SubscribeRequest(room: name, identity: participant.identity,
                                                                resourceID: publication.resourceID, offerSDP: message.offer))
         } catch {
             return reply(error: SignalingError(error), re: re, to: connection)
         }
-        guard let index = self.index(of: participantID), !closed else {
-            run(MediaCleanup(subscriptions: [answer.sessionID]))
+        let session = MediaSessionRef(node: participant.mediaNode, id: answer.sessionID)
+        guard let index = self.index(of: participantID), !closed, participants[index].mediaNode == session.node else {
+            run(MediaCleanup(subscriptions: [session]))
             return
         }
         guard self.publication(withID: message.publicationId) != nil else {
             // Unpublished while the media node answered: the subscription has nothing to carry.
-            run(MediaCleanup(subscriptions: [answer.sessionID]))
+            run(MediaCleanup(subscriptions: [session]))
             return reply(error: SignalingError(.notFound, "the publication '\(message.publicationId)' ended"), re: re, to: connection)
         }
-        participants[index].subscriptions.append(Subscription(id: answer.sessionID, publicationID: publication.id))
+        participants[index].subscriptions.append(Subscription(id: answer.sessionID, publicationID: publication.id, node: session.node))
         connection.send(SubscribedReply(re: re, subscriptionId: answer.sessionID, publicationId: publication.id, answer: answer.answerSDP))
     }
 
@@ -97,17 +100,18 @@ extension Room {
         guard let position = participants[index].subscriptions.firstIndex(where: { $0.id == message.subscriptionId }) else {
             return reply(error: SignalingError(.notFound, "you have no subscription '\(message.subscriptionId)'"), re: re, to: connection)
         }
-        participants[index].subscriptions.remove(at: position)
+        let subscription = participants[index].subscriptions.remove(at: position)
         connection.send(UnsubscribedReply(re: re, subscriptionId: message.subscriptionId))
-        run(MediaCleanup(subscriptions: [message.subscriptionId]))
+        run(MediaCleanup(subscriptions: [subscription.session]))
     }
 
     func pause(_ message: PauseMessage, re: RequestID?, participantID: String, connection: Outbox) async {
         guard let index = currentIndex(participantID, connection) else { return notJoined(re, connection) }
-        guard participants[index].subscriptions.contains(where: { $0.id == message.subscriptionId }) else {
+        guard let subscription = participants[index].subscriptions.first(where: { $0.id == message.subscriptionId }) else {
             return reply(error: SignalingError(.notFound, "you have no subscription '\(message.subscriptionId)'"), re: re, to: connection)
         }
         do throws(MediaError) {
+            let media = try await api(forNode: subscription.node)
             try await media.setPaused(room: name, sessionID: message.subscriptionId, kind: message.kind, paused: message.paused)
         } catch {
             return reply(error: SignalingError(error), re: re, to: connection)
@@ -146,10 +150,25 @@ extension Room {
 
     func setForwarding(_ resourceID: ResourceID, kind: TrackKind, enabled: Bool) async {
         do {
+            // The origin node stops forwarding: every node relaying the track goes quiet with it.
+            let media = try await api(forNode: resourceID.node)
             try await media.setForwarding(room: name, resourceID: resourceID, kind: kind, enabled: enabled)
         } catch {
             logger.warning("could not change forwarding", metadata: ["resource": "\(resourceID)", "kind": "\(kind.rawValue)", "error": "\(error)"])
         }
+    }
+
+    /// The API of a media node, or `internalFailure` when the node is gone.
+    func api(forNode node: String) async throws(MediaError) -> any MediaAPI {
+        guard let media = await nodes.api(forNode: node) else {
+            throw .internalFailure("media node '\(node)' is not available")
+        }
+        return media
+    }
+
+    /// Media nodes serving participants of this room (for polling levels and statistics).
+    var nodesInUse: [String] {
+        Array(Set(participants.map(\.mediaNode))).sorted()
     }
 
     func publication(withID id: String) -> Publication? {

@@ -12,7 +12,7 @@ import MediaAPI
 /// the state again after each `await`.
 actor Room {
     nonisolated let name: String
-    let media: any MediaAPI
+    let nodes: any MediaNodes
     let configuration: ControlConfiguration
     let clock: any ControlClock
     var logger: Logger
@@ -35,10 +35,10 @@ actor Room {
     /// Media teardown running in the background (awaited by `settle()` in tests and shutdown).
     private var cleanups: [Task<Void, Never>] = []
 
-    init(name: String, media: any MediaAPI, configuration: ControlConfiguration, clock: any ControlClock,
+    init(name: String, nodes: any MediaNodes, configuration: ControlConfiguration, clock: any ControlClock,
          logger: Logger, onClosed: @escaping @Sendable (Room, Bool) -> Void) {
         self.name = name
-        self.media = media
+        self.nodes = nodes
         self.configuration = configuration
         self.clock = clock
         var logger = logger
@@ -61,9 +61,10 @@ actor Room {
         var name: String?
         var resume: JoinMessage.Resume?
         var re: RequestID?
+        var clientAddress: String?
     }
 
-    func join(_ request: JoinRequest, connection: Outbox) -> JoinResult {
+    func join(_ request: JoinRequest, connection: Outbox) async -> JoinResult {
         if ended { return .refused(SignalingError(.roomEnded, "the meeting '\(name)' has ended")) }
         if closed { return .roomClosed }
 
@@ -81,16 +82,28 @@ actor Room {
             return refuse(SignalingError(.roomFull, "the meeting '\(name)' has its maximum of \(configuration.maxParticipants) participants"))
         }
 
+        guard let node = await nodes.place(room: name, clientAddress: request.clientAddress, avoiding: []) else {
+            return refuse(SignalingError(.mediaUnavailable, "no media server is available for this meeting right now; try again shortly"))
+        }
+        // The room may have changed while placement ran.
+        if ended { return .refused(SignalingError(.roomEnded, "the meeting '\(name)' has ended")) }
+        if closed { return .roomClosed }
+        if locked { return refuse(SignalingError(.roomLocked, "a host locked the meeting '\(name)'")) }
+        guard participants.count < configuration.maxParticipants else {
+            return refuse(SignalingError(.roomFull, "the meeting '\(name)' has its maximum of \(configuration.maxParticipants) participants"))
+        }
         let displayName = Self.displayName(request)
         let participant = Participant(
             id: ControlIDs.participant(), identity: request.token.identity, name: displayName,
             grants: request.token.grants, isHost: !hadParticipants || request.token.grants.admin,
-            resumeToken: ControlIDs.resumeToken(), connection: connection)
+            resumeToken: ControlIDs.resumeToken(), mediaNode: node, clientAddress: request.clientAddress,
+            connection: connection)
         hadParticipants = true
         participants.append(participant)
         connection.send(joinedReply(for: participant, re: request.re, resumed: false))
         broadcast(ParticipantJoinedEvent(participant: participant.summary()), except: participant.id)
-        logger.info("participant joined", metadata: ["participant": "\(participant.id)", "identity": "\(participant.identity)"])
+        logger.info("participant joined", metadata: ["participant": "\(participant.id)", "identity": "\(participant.identity)",
+                                                     "media_node": "\(node)"])
         return .joined(participantID: participant.id, resumed: false)
     }
 
@@ -174,7 +187,7 @@ actor Room {
         for publication in participant.publications {
             cleanup.merge(endPublication(publication, of: participant.id))
         }
-        cleanup.subscriptions += participant.subscriptions.map(\.id)
+        cleanup.subscriptions += participant.subscriptions.map(\.session)
         cleanup.publications += participant.publications.map(\.resourceID)
         broadcast(ParticipantLeftEvent(participantId: participant.id, reason: reason))
         run(cleanup)
@@ -197,7 +210,7 @@ actor Room {
         for index in participants.indices {
             let ended = participants[index].subscriptions.filter { $0.publicationID == publication.id }
             guard !ended.isEmpty else { continue }
-            cleanup.subscriptions += ended.map(\.id)
+            cleanup.subscriptions += ended.map(\.session)
             participants[index].subscriptions.removeAll { $0.publicationID == publication.id }
         }
         broadcast(TrackUnpublishedEvent(participantId: participantID, publicationId: publication.id), except: participantID)
@@ -213,7 +226,7 @@ actor Room {
         var cleanup = MediaCleanup()
         for participant in participants {
             participant.connection?.close(code: SignalingCloseCode.normal, reason: "the meeting has ended")
-            cleanup.subscriptions += participant.subscriptions.map(\.id)
+            cleanup.subscriptions += participant.subscriptions.map(\.session)
             cleanup.publications += participant.publications.map(\.resourceID)
         }
         participants.removeAll()
@@ -324,16 +337,19 @@ actor Room {
     /// publications; "not found" means it is already gone.
     func run(_ cleanup: MediaCleanup) {
         guard !cleanup.isEmpty else { return }
-        let media = media, room = name, logger = logger
+        let nodes = nodes, room = name, logger = logger
         if cleanups.count > 64 { cleanups.removeFirst(cleanups.count - 64) }
         cleanups.append(Task {
             for session in cleanup.subscriptions {
-                do throws(MediaError) { try await media.unsubscribe(room: room, sessionID: session) } catch {
+                guard let media = await nodes.api(forNode: session.node) else { continue }
+                do throws(MediaError) { try await media.unsubscribe(room: room, sessionID: session.id) } catch {
                     if case .notFound = error { continue }
-                    logger.warning("could not end a subscription", metadata: ["session": "\(session)", "error": "\(error)"])
+                    logger.warning("could not end a subscription", metadata: ["session": "\(session.id)", "error": "\(error)"])
                 }
             }
             for resource in cleanup.publications {
+                // A resource id names its origin node: that is where the publication lives.
+                guard let media = await nodes.api(forNode: resource.node) else { continue }
                 do throws(MediaError) { try await media.unpublish(room: room, resourceID: resource) } catch {
                     if case .notFound = error { continue }
                     logger.warning("could not end a publication", metadata: ["resource": "\(resource)", "error": "\(error)"])
@@ -352,7 +368,7 @@ actor Room {
 
 /// Media sessions to end on the media node.
 struct MediaCleanup: Sendable {
-    var subscriptions: [String] = []
+    var subscriptions: [MediaSessionRef] = []
     var publications: [ResourceID] = []
 
     var isEmpty: Bool { subscriptions.isEmpty && publications.isEmpty }
@@ -361,4 +377,14 @@ struct MediaCleanup: Sendable {
         subscriptions += other.subscriptions
         publications += other.publications
     }
+}
+
+/// A subscription session on a media node.
+struct MediaSessionRef: Sendable, Equatable {
+    var node: String
+    var id: String
+}
+
+extension Subscription {
+    var session: MediaSessionRef { MediaSessionRef(node: node, id: id) }
 }

@@ -11,7 +11,7 @@ import Synchronization
 /// A lock, not an actor: rooms report their closing synchronously, and no `await` ever happens
 /// while it is held.
 final class RoomRegistry: Sendable {
-    let media: any MediaAPI
+    let nodes: any MediaNodes
     let configuration: ControlConfiguration
     let clock: any ControlClock
     let logger: Logger
@@ -25,8 +25,8 @@ final class RoomRegistry: Sendable {
     private let state = Mutex(State())
     private let roomsGauge = Gauge(label: "cascade_signaling_rooms")
 
-    init(media: any MediaAPI, configuration: ControlConfiguration, clock: any ControlClock, logger: Logger, runsTimers: Bool) {
-        self.media = media
+    init(nodes: any MediaNodes, configuration: ControlConfiguration, clock: any ControlClock, logger: Logger, runsTimers: Bool) {
+        self.nodes = nodes
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -73,7 +73,7 @@ final class RoomRegistry: Sendable {
             guard state.rooms.count < configuration.maxRooms else {
                 return .failure(SignalingError(.tooManyRooms, "the server hosts its maximum of \(configuration.maxRooms) meetings"))
             }
-            let room = Room(name: name, media: media, configuration: configuration, clock: clock, logger: logger,
+            let room = Room(name: name, nodes: nodes, configuration: configuration, clock: clock, logger: logger,
                             onClosed: { [weak self] room, ended in self?.roomClosed(room, ended: ended) })
             state.rooms[name] = room
             return .success((room, true))
@@ -94,6 +94,12 @@ final class RoomRegistry: Sendable {
     func room(named name: String) -> Room? { state.withLock { $0.rooms[name] } }
 
     var roomCount: Int { state.withLock { $0.rooms.count } }
+
+    /// A media node died: every room moves its participants off it.
+    func mediaNodeFailed(_ node: String) async {
+        let rooms = state.withLock { Array($0.rooms.values) }
+        for room in rooms { await room.moveParticipants(offNode: node) }
+    }
 
     /// Closes every socket (server shutdown).
     func shutdown() async {

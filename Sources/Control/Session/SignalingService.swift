@@ -16,13 +16,13 @@ final class SignalingService: Sendable {
     let messagesCounter = Counter(label: "cascade_signaling_messages_total")
     let connectionsGauge = Gauge(label: "cascade_signaling_connections")
 
-    init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, clock: any ControlClock,
+    init(configuration: ControlConfiguration, nodes: any MediaNodes, keys: KeyService, clock: any ControlClock,
          logger: Logger, runsTimers: Bool) {
         self.configuration = configuration
         self.keys = keys
         self.clock = clock
         self.logger = logger
-        self.registry = RoomRegistry(media: media, configuration: configuration, clock: clock, logger: logger, runsTimers: runsTimers)
+        self.registry = RoomRegistry(nodes: nodes, configuration: configuration, clock: clock, logger: logger, runsTimers: runsTimers)
     }
 
     func errorCounter(_ code: SignalingErrorCode) -> Counter {
@@ -30,8 +30,8 @@ final class SignalingService: Sendable {
     }
 
     /// A session for a new socket, with its outbox.
-    func makeSession() -> SignalingSession {
-        SignalingSession(service: self, outbox: Outbox(capacity: configuration.outboundQueueLimit))
+    func makeSession(clientAddress: String? = nil) -> SignalingSession {
+        SignalingSession(service: self, outbox: Outbox(capacity: configuration.outboundQueueLimit), clientAddress: clientAddress)
     }
 
     /// Room names: 1–64 letters, digits, '-' or '_' (the same rule as the media node's).

@@ -31,9 +31,12 @@ actor SignalingSession {
     private var limiter: RateLimiter
     private var logger: Logger
 
-    init(service: SignalingService, outbox: Outbox) {
+    private let clientAddress: String?
+
+    init(service: SignalingService, outbox: Outbox, clientAddress: String? = nil) {
         self.service = service
         self.outbox = outbox
+        self.clientAddress = clientAddress
         self.limiter = RateLimiter(ratePerSecond: service.configuration.messagesPerSecond, burst: service.configuration.messageBurst)
         self.logger = service.logger
     }
@@ -126,7 +129,7 @@ actor SignalingSession {
         guard SignalingService.isValidRoomName(token.room) else {
             return await fail(SignalingError(.unauthorized, "the token's room is not a valid room name"), re: re)
         }
-        let request = Room.JoinRequest(token: token, name: join.name, resume: join.resume, re: re)
+        let request = Room.JoinRequest(token: token, name: join.name, resume: join.resume, re: re, clientAddress: clientAddress)
         switch await service.registry.join(request, connection: outbox) {
         case .joined(let room, let participantID):
             state = .joined(room, participantID: participantID)

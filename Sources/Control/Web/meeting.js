@@ -275,6 +275,12 @@ function onEvent(m) {
       render();
       renderPeopleList();
       break;
+    case "media.moved":
+      // Our media server stopped: everything we sent and received went with it. The server
+      // already placed us on another one; publish and subscribe again there.
+      toast("The media server changed; reconnecting your audio and video…", "warn");
+      recoverMedia(false).catch((e) => console.warn("cascade: media move", e));
+      break;
     case "room.hosts":
       S.hostIds = new Set(Array.isArray(m.hostIds) ? m.hostIds : []);
       if (m.promoted === S.participantId) toast("You are now a host of this meeting");

@@ -1,0 +1,104 @@
+import Auth
+import Foundation
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// A media node's end of its uplink to control (see `MediaUplinks`): a node control cannot reach
+/// dials out, and answers control's `MediaAPI` calls over that WebSocket with `api`.
+public struct MediaUplinkClient: Sendable {
+    /// Dials `controlURL` (`http(s)://` or `ws(s)://`) at `/v1/cascade/uplink?node=<nodeID>` with a
+    /// fresh service token, answers requests (each in its own child task: calls are concurrent,
+    /// and a slow one must not hold up the others), and redials after a failure or close, waiting
+    /// 0.5 s doubling to 5 s, until the calling task is cancelled.
+    public static func run(controlURL: String, nodeID: String, keys: KeyService, api: any MediaAPI,
+                           logger: Logger) async {
+        var logger = logger
+        logger[metadataKey: "component"] = "uplink"
+        logger[metadataKey: "control"] = "\(controlURL)"
+        let url = webSocketURL(controlURL) + UplinkWire.path + "?node=" + nodeID
+        var delay = minimumDelay
+        while !Task.isCancelled {
+            let opened = Flag()
+            do {
+                let token = try await keys.sign(.service(apiKey: keys.apiKey, identity: "node:\(nodeID)",
+                                                         expiresAt: Date().addingTimeInterval(300)))
+                let configuration = WebSocketClientConfiguration(
+                    maxFrameSize: UplinkWire.maxMessageBytes,
+                    additionalHeaders: [.authorization: "Bearer \(token)"],
+                    autoPing: .enabled(timePeriod: .seconds(5)))
+                let clientLogger = logger
+                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                    opened.set()
+                    clientLogger.info("media uplink to control open")
+                    await serve(inbound: inbound, outbound: outbound, api: api, logger: clientLogger)
+                }
+                if opened.isSet { logger.notice("media uplink to control closed; redialing") }
+            } catch {
+                if opened.isSet {
+                    logger.notice("media uplink to control failed; redialing", metadata: ["error": "\(error)"])
+                } else if !Task.isCancelled {
+                    logger.notice("could not open the media uplink to control; retrying", metadata: [
+                        "error": "\(error)", "retry_seconds": "\(delay)",
+                    ])
+                }
+            }
+            // An uplink that was open redials soon; repeated failures back off.
+            if opened.isSet { delay = minimumDelay }
+            try? await Task.sleep(for: .seconds(delay))
+            if !opened.isSet { delay = min(delay * 2, maximumDelay) }
+        }
+        logger.info("media uplink to control stopped")
+    }
+
+    static let minimumDelay = 0.5
+    static let maximumDelay = 5.0
+
+    /// Answers requests until the socket ends; then gives up on the calls still running.
+    static func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+                      api: any MediaAPI, logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            do {
+                for try await message in inbound.messages(maxSize: UplinkWire.maxMessageBytes) {
+                    guard case .text(let text) = message else {
+                        logger.warning("media uplink: binary frame ignored")
+                        continue
+                    }
+                    let request: UplinkRequest
+                    do throws(UplinkRequest.Unreadable) {
+                        request = try UplinkRequest.decode(text)
+                    } catch {
+                        logger.warning("media uplink: unreadable request", metadata: ["error": "\(error.reason)"])
+                        if let id = error.id {
+                            group.addTask { try? await outbound.write(.text(UplinkAnswer.failure(re: id, .internalFailure(error.reason)))) }
+                        }
+                        continue
+                    }
+                    group.addTask {
+                        let answer = await UplinkAnswer.answer(request, using: api)
+                        // One frame per answer: concurrent writers cannot interleave.
+                        try? await outbound.write(.text(answer))
+                    }
+                }
+            } catch {
+                logger.info("media uplink socket failed", metadata: ["error": "\(error)"])
+            }
+            group.cancelAll()
+        }
+    }
+
+    static func webSocketURL(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        if url.hasPrefix("https://") { return "wss://" + url.dropFirst("https://".count) }
+        if url.hasPrefix("http://") { return "ws://" + url.dropFirst("http://".count) }
+        return url
+    }
+
+    /// Whether the current dial got as far as an open WebSocket.
+    private final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+}
