@@ -30,12 +30,6 @@ public final class ControlPlane: Sendable {
                   clock: SystemControlClock(), runsTimers: true, assets: .bundled())
     }
 
-    convenience init(configuration: ControlConfiguration, media: any MediaAPI, keys: KeyService, logger: Logger,
-                     clock: any ControlClock, runsTimers: Bool, assets: MeetingAssets) {
-        self.init(configuration: configuration, nodes: SingleMediaNode(media), keys: keys, logger: logger,
-                  clock: clock, runsTimers: runsTimers, assets: assets)
-    }
-
     init(configuration: ControlConfiguration, nodes: any MediaNodes, keys: KeyService, logger: Logger,
          clock: any ControlClock, runsTimers: Bool, assets: MeetingAssets) {
         self.configuration = configuration

@@ -5,6 +5,13 @@ import Synchronization
 /// An in-memory media node: answers offers by mirroring their m-lines, records every call,
 /// and fails on demand. Offers containing "BAD-SDP" or "NO-CODEC" fail like a real node would.
 final class FakeMediaAPI: MediaAPI {
+    /// The node id in the resource ids this fake hands out.
+    let node: String
+
+    init(node: String = "local") {
+        self.node = node
+    }
+
     enum Call: Equatable {
         case publish(identity: String)
         case unpublish(String)
@@ -56,7 +63,7 @@ final class FakeMediaAPI: MediaAPI {
         try record(.publish(identity: request.identity))
         if request.offerSDP.contains("BAD-SDP") { throw .malformedOffer("no v= line") }
         if request.offerSDP.contains("NO-CODEC") { throw .noCommonCodec("only H265 offered") }
-        let id = "local.pub\(nextID())"
+        let id = "\(node).pub\(nextID())"
         state.withLock { _ = $0.publications.insert(id) }
         return SessionAnswer(sessionID: id, answerSDP: Self.answer(for: request.offerSDP))
     }
@@ -70,9 +77,10 @@ final class FakeMediaAPI: MediaAPI {
     func subscribe(_ request: SubscribeRequest) async throws(MediaError) -> SessionAnswer {
         try record(.subscribe(publication: request.resourceID.description))
         if request.offerSDP.contains("BAD-SDP") { throw .malformedOffer("no v= line") }
-        let known = state.withLock { $0.publications.contains(request.resourceID.description) }
+        // A resource of another node would be pulled over a cascade link: assume it exists.
+        let known = request.resourceID.node != node || state.withLock { $0.publications.contains(request.resourceID.description) }
         guard known else { throw .notFound(request.resourceID.description) }
-        let id = "sub\(nextID())"
+        let id = "\(node)-sub\(nextID())"
         state.withLock { _ = $0.subscriptions.insert(id) }
         return SessionAnswer(sessionID: id, answerSDP: Self.answer(for: request.offerSDP))
     }

@@ -10,20 +10,27 @@ final class TestServer: Sendable {
     static let apiKey = "testkey"
     static let apiSecret = "0123456789abcdef0123456789abcdef-test-secret"
 
-    let media = FakeMediaAPI()
+    let media: FakeMediaAPI
     let clock = ManualClock()
     let keys: KeyService
     let control: ControlPlane
 
     var service: SignalingService { control.service }
 
-    init(_ configure: (inout ControlConfiguration) -> Void = { _ in }) async throws {
+    convenience init(_ configure: (inout ControlConfiguration) -> Void = { _ in }) async throws {
+        let media = FakeMediaAPI()
+        try await self.init(nodes: SingleMediaNode(media), media: media, configure)
+    }
+
+    /// Several media nodes (`FakeMediaNodes`); `media` is the first of them.
+    init(nodes: any MediaNodes, media: FakeMediaAPI, _ configure: (inout ControlConfiguration) -> Void = { _ in }) async throws {
+        self.media = media
         var configuration = ControlConfiguration()
         configure(&configuration)
         keys = try await KeyService(apiKey: Self.apiKey, apiSecret: Self.apiSecret)
         var logger = Logger(label: "control-tests")
         logger.logLevel = .critical
-        control = ControlPlane(configuration: configuration, media: media, keys: keys, logger: logger,
+        control = ControlPlane(configuration: configuration, nodes: nodes, keys: keys, logger: logger,
                                clock: clock, runsTimers: false, assets: MeetingAssets.bundled())
     }
 
@@ -34,14 +41,16 @@ final class TestServer: Sendable {
                                         expiresAt: Date().addingTimeInterval(expiresIn), name: name))
     }
 
-    func connect() -> TestClient { TestClient(session: service.makeSession()) }
+    func connect(from clientAddress: String? = nil) -> TestClient {
+        TestClient(session: service.makeSession(clientAddress: clientAddress))
+    }
 
     func room(_ name: String = "standup") -> Room? { service.registry.room(named: name) }
 
     /// A client that has joined `room`; returns it with its `joined` reply.
     func joined(room: String = "standup", name: String = "Ada", identity: String? = nil,
-                grants: Grants = Grants(publish: true, subscribe: true)) async throws -> TestClient {
-        let client = connect()
+                grants: Grants = Grants(publish: true, subscribe: true), from clientAddress: String? = nil) async throws -> TestClient {
+        let client = connect(from: clientAddress)
         let token = try await token(room: room, identity: identity ?? "id-\(name.lowercased())", grants: grants)
         await client.send(["type": "join", "id": 1, "protocol": 1, "token": token, "name": name])
         let replies = client.received()
