@@ -134,6 +134,14 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
         .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
+        .testTarget(name: "MediaAPITests", dependencies: [
+            "MediaAPI", "Auth",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/MediaAPITests", swiftSettings: swiftSettings),
         .testTarget(name: "DeploymentTests", dependencies: ["Deployment"], path: "Tests/DeploymentTests",
                     swiftSettings: swiftSettings),
     ]

@@ -193,7 +193,14 @@ async def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--width", type=int, default=160)
     parser.add_argument("--height", type=int, default=120)
+    parser.add_argument("--address", help="the one local address to gather ICE candidates on (the site's WAN "
+                                           "address; default: aiortc_peers' loopback-only gathering)")
     args = parser.parse_args()
+    if args.address:
+        import aioice.ice
+
+        from harness import aiortc_peers  # noqa: F401 - its import-time loopback patch must come first
+        aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: [args.address]
     participant = Participant(args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
