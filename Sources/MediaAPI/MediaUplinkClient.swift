@@ -33,11 +33,13 @@ public struct MediaUplinkClient: Sendable {
                     clientLogger.info("media uplink to control open")
                     await serve(inbound: inbound, outbound: outbound, api: api, logger: clientLogger)
                 }
-                if opened.isSet { logger.notice("media uplink to control closed; redialing") }
+                if opened.isSet && !Task.isCancelled { logger.notice("media uplink to control closed; redialing") }
             } catch {
-                if opened.isSet {
+                if Task.isCancelled {
+                    break
+                } else if opened.isSet {
                     logger.notice("media uplink to control failed; redialing", metadata: ["error": "\(error)"])
-                } else if !Task.isCancelled {
+                } else {
                     logger.notice("could not open the media uplink to control; retrying", metadata: [
                         "error": "\(error)", "retry_seconds": "\(delay)",
                     ])
