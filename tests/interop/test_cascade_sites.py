@@ -211,3 +211,159 @@ def test_hybrid_office_and_cloud_carry_each_stream_once_over_the_wan(hybrid, out
     wanted = 1.9 if outside == 2 else 3.8
     assert out_ratio >= wanted, f"office outbound: office-node layout / cascaded = {out_ratio:.2f} < {wanted} ({results})"
     assert in_ratio >= wanted, f"office inbound: cloud-node layout / cascaded = {in_ratio:.2f} < {wanted} ({results})"
+
+
+def test_three_sites_each_stream_crosses_each_link_at_most_once():
+    """Two offices and a cloud, linked to each other (office A is firewalled and dials out; office
+    B and the cloud accept links). Every participant receives every stream; on every WAN link
+    (each direction) the RTP streams are exactly those that originate at the sending site, each
+    once: no stream is relayed through a third site or sent twice."""
+    names = ["officea", "officeb", "cloud"]
+    with sites.Topology(names, delay_ms=15, log_dir=ARTIFACTS) as topology:
+        topology.set_link("officea", "officeb", delay_ms=8)
+        topology.block_inbound("officea")
+        nodes = [MediaNode("node-a", "officea", "officea", reachable=False, media_port=MEDIA_PORT),
+                 MediaNode("node-b", "officeb", "officeb", reachable=True, media_port=MEDIA_PORT),
+                 MediaNode("node-c", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)]
+        zones = [site_zone(topology, name, fallback=["cloud"] if name != "cloud" else []) for name in names]
+        with Cluster(topology, nodes, zones, "cloud", ARTIFACTS, tag="three-sites") as cluster:
+            cluster.start_all()
+            participants = Participants(topology, cluster.control_url, "three-sites", "three-sites")
+            try:
+                for site in names:
+                    for index in range(2):
+                        participants.start(site, f"{site}{index + 1}")
+                participants.wait_all_see_all(timeout=90)
+                time.sleep(2)
+                topology.reset_counters()
+                time.sleep(8)
+                streams = {}
+                for source in names:
+                    for target in names:
+                        if source == target:
+                            continue
+                        counts = topology.ssrc_counts(source, target)
+                        # Media streams (RTX would be a handful of packets without loss).
+                        streams[(source, target)] = {ssrc: n for ssrc, n in counts.items() if n >= 50}
+                (ARTIFACTS / "three-sites-ssrcs.json").write_text(json.dumps(
+                    {f"{s}->{t}": {str(k): v for k, v in c.items()} for (s, t), c in streams.items()}, indent=2))
+                for (source, target), counts in streams.items():
+                    # 2 participants at the source, each one audio and one video stream.
+                    assert len(counts) == 4, (f"{source}->{target} carries {len(counts)} RTP streams, expected the "
+                                              f"4 that originate at {source}: {counts}")
+                # The same SSRC never appears on two links out of one site toward different
+                # sites... and never on a link it did not originate next to.
+                seen: dict[int, tuple[str, str]] = {}
+                for pair, counts in streams.items():
+                    for ssrc in counts:
+                        assert ssrc not in seen, f"SSRC {ssrc} crosses both {seen[ssrc]} and {pair}"
+                        seen[ssrc] = pair
+                assert not participants.missing(60, 60), participants.missing(60, 60)
+            finally:
+                participants.stop()
+
+
+def test_wan_loss_is_repaired_hop_by_hop(hybrid):
+    """3 % loss each way on the WAN: remote participants' video stays smooth (≥ 90 % of the frames
+    sent in the window are decoded), and the repair happens on the link: the cloud node NACKs
+    the office node, which answers from its own history, and the other way round."""
+    hybrid.block_inbound("office")
+    nodes = [MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT),
+             MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)]
+    with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="wan-loss") as cluster:
+        cluster.start_all()
+        participants = Participants(hybrid, cluster.control_url, "wan-loss", "wan-loss")
+        try:
+            for index in range(2):
+                participants.start("office", f"office{index + 1}")
+                participants.start("cloud", f"cloud{index + 1}")
+            participants.wait_all_see_all(timeout=90)
+            hybrid.set_link("office", "cloud", loss=0.03)
+            time.sleep(2)
+            before_stats = participants.stats()
+            before = participants.received(before_stats)
+            counters = {node: {name: metric(cluster.url(node), name) for name in
+                               ("cascade_nack_received_total", "cascade_nack_sent_total", "cascade_rtx_sent_total")}
+                        for node in ("office-1", "cloud-1")}
+            time.sleep(10)
+            after_stats = participants.stats()
+            after = participants.received(after_stats)
+            dropped = hybrid.link_stats("office", "cloud").dropped_packets + hybrid.link_stats("cloud", "office").dropped_packets
+            assert dropped > 50, f"the WAN dropped only {dropped} packets"
+            smooth = {}
+            for (receiver, sender), got in after.items():
+                if participants.sites[receiver] == participants.sites[sender]:
+                    continue
+                sent = after_stats[sender]["framesSent"] - before_stats[sender]["framesSent"]
+                decoded = got["frames"] - before.get((receiver, sender), {}).get("frames", 0)
+                smooth[f"{receiver}<-{sender}"] = decoded / max(sent, 1)
+            (ARTIFACTS / "wan-loss-smoothness.json").write_text(json.dumps(smooth, indent=2))
+            assert len(smooth) == 8, smooth
+            assert all(share >= 0.9 for share in smooth.values()), f"decoded share of sent frames over the lossy WAN: {smooth}"
+            delta = {node: {name: metric(cluster.url(node), name) - value for name, value in values.items()}
+                     for node, values in counters.items()}
+            for node in ("office-1", "cloud-1"):
+                assert delta[node]["cascade_nack_sent_total"] > 0, f"{node} NACKed nothing over the link: {delta}"
+                assert delta[node]["cascade_nack_received_total"] > 0, f"{node} was asked to repair nothing: {delta}"
+                assert delta[node]["cascade_rtx_sent_total"] > 0, f"{node} retransmitted nothing: {delta}"
+        finally:
+            participants.stop()
+
+
+def test_killed_cloud_node_participants_resume_and_office_media_never_stops(hybrid):
+    """Two cloud nodes; the one hosting the meeting's cloud participants is killed (SIGKILL).
+    Its participants are moved to the other cloud node and receive and are received again within
+    10 s; the office participants' media between themselves never pauses."""
+    hybrid.block_inbound("office")
+    second = hybrid.add_address("cloud")
+    nodes = [MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT),
+             MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT),
+             MediaNode("cloud-2", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT, address=second)]
+    room = "failover"
+    with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="failover") as cluster:
+        cluster.start_all()
+        participants = Participants(hybrid, cluster.control_url, room, "failover")
+        try:
+            for index in range(2):
+                participants.start("office", f"office{index + 1}")
+                participants.start("cloud", f"cloud{index + 1}")
+            participants.wait_all_see_all(timeout=90)
+            selection = requests.get(f"{cluster.control_url}/v1/nodes/select",
+                                     params={"room": room, "address": hybrid.address("cloud")}, timeout=5).json()
+            victim = selection["node"]
+            assert victim in ("cloud-1", "cloud-2"), selection
+            office = {"office1", "office2"}
+            cloud = {"cloud1", "cloud2"}
+
+            cluster.kill(victim)
+            killed_at = time.monotonic()
+            # Office-to-office media is sampled every 0.5 s: it must never stall for 2 s.
+            last_growth = {pair: killed_at for pair in (("office1", "office2"), ("office2", "office1"))}
+            last_frames = {pair: participants.received(participants.stats()).get(pair, {}).get("frames", 0)
+                           for pair in last_growth}
+            baseline = participants.received(participants.stats())
+            resumed_after = None
+            while time.monotonic() - killed_at < 20:
+                time.sleep(0.5)
+                now = time.monotonic()
+                pairs = participants.received(participants.stats())
+                for pair in last_growth:
+                    frames = pairs.get(pair, {}).get("frames", 0)
+                    if frames > last_frames[pair]:
+                        last_frames[pair] = frames
+                        last_growth[pair] = now
+                    assert now - last_growth[pair] < 2.0, f"office media {pair} stalled after the cloud node died"
+                if resumed_after is None and not participants.missing(10, 10, receivers=cloud, baseline=baseline) \
+                        and not participants.missing(10, 10, senders=cloud, baseline=baseline):
+                    resumed_after = now - killed_at
+                    if now - killed_at > 6:
+                        break
+            stats = participants.stats()
+            assert all(stats[name]["moves"] for name in cloud), {name: stats[name]["moves"] for name in cloud}
+            assert not any(stats[name]["moves"] for name in office), "office participants were moved"
+            assert resumed_after is not None and resumed_after <= 10, (
+                f"moved participants did not resume within 10 s: {participants.missing(10, 10, receivers=cloud, baseline=baseline)} "
+                f"{participants.missing(10, 10, senders=cloud, baseline=baseline)}")
+            (ARTIFACTS / "failover.json").write_text(json.dumps({"killed": victim, "resumedAfterSeconds": resumed_after}))
+        finally:
+            participants.stop()
