@@ -3,10 +3,16 @@ import MediaServer
 import NIOCore
 import RTP
 
-/// Delay samples of every subscriber on one event loop (touched only on that loop).
+/// Delay samples of the subscribers of one group (e.g. direct or relayed) on one event loop
+/// (touched only on that loop).
 final class LoopDelayStats: @unchecked Sendable {
+    let group: Int
     var histogram = DelayHistogram()
     var measuring = false
+
+    init(group: Int) {
+        self.group = group
+    }
 }
 
 /// Per-stream receive counters from the clear RTP header: packets and the extended highest

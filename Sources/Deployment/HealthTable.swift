@@ -32,6 +32,14 @@ public struct HealthTable: Sendable, Equatable {
                   staleAfterNanos: staleAfterNanos)
     }
 
+    /// The deployment changed: nodes not in `nodeIDs` are forgotten, new ones start unknown,
+    /// the others keep their state.
+    public mutating func keepOnly(_ nodeIDs: some Sequence<String>) {
+        let wanted = Set(nodeIDs)
+        nodes = nodes.filter { wanted.contains($0.key) }
+        for id in wanted where nodes[id] == nil { nodes[id] = template }
+    }
+
     public subscript(nodeID: String) -> NodeHealth? {
         nodes[nodeID]
     }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import Synchronization
 
 /// Control's end of media uplinks: WebSockets that media nodes control cannot reach (an office
 /// behind a firewall that drops every inbound packet) dial out to `GET /v1/cascade/uplink?node=ID`,
@@ -26,7 +27,8 @@ public actor MediaUplinks {
     public static let path = UplinkWire.path
 
     private let keys: KeyService
-    private let allowedNodes: Set<String>
+    /// Read by the nonisolated `upgrade`; changed when the deployment file changes.
+    private let allowedNodes: Mutex<Set<String>>
     private let requestTimeout: Duration
     private let onChange: @Sendable (String, Bool) -> Void
     private let logger: Logger
@@ -42,12 +44,19 @@ public actor MediaUplinks {
                 logger: Logger = Logger(label: "cascade.uplinks"),
                 onChange: @escaping @Sendable (String, Bool) -> Void = { _, _ in }) {
         self.keys = keys
-        self.allowedNodes = allowedNodes
+        self.allowedNodes = Mutex(allowedNodes)
         self.requestTimeout = requestTimeout
         self.onChange = onChange
         var logger = logger
         logger[metadataKey: "component"] = "uplinks"
         self.logger = logger
+    }
+
+    /// The nodes that may dial in from now on (the deployment file changed). Open uplinks of
+    /// nodes no longer listed are closed.
+    public func setAllowedNodes(_ nodes: Set<String>) async {
+        allowedNodes.withLock { $0 = nodes }
+        for node in uplinks.keys where !nodes.contains(node) { await disconnect(node: node) }
     }
 
     // MARK: - Accepting
@@ -60,7 +69,7 @@ public actor MediaUplinks {
         let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.first.map(String.init) == Self.path else { return nil }
         let query = parts.count == 2 ? Self.query(parts[1]) : [:]
-        guard let node = query["node"], allowedNodes.contains(node) else {
+        guard let node = query["node"], allowedNodes.withLock({ $0.contains(node) }) else {
             logger.warning("media uplink refused: not an allowed node", metadata: ["node": "\(query["node"] ?? "")"])
             return nil
         }

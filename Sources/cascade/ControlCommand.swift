@@ -60,6 +60,15 @@ struct ControlCommand: AsyncParsableCommand {
         controlConfiguration.maxRooms = maxRooms
         let control = ControlPlane(configuration: controlConfiguration, nodes: nodes, keys: keys, logger: logger)
         await nodes.start { node in await control.mediaNodeFailed(node) }
+        // Adding (or removing) a media node is an edit of the deployment file.
+        let watcher = Task { [config] in
+            await DeploymentFileWatcher(path: config).run(current: deployment, changed: { updated in
+                for removed in await nodes.update(updated) { await control.mediaNodeFailed(removed) }
+            }, rejected: { error in
+                logger.error("deployment file change refused; keeping the running configuration", metadata: ["error": "\(error)"])
+            })
+        }
+        defer { watcher.cancel() }
 
         let router = Router(context: ControlRequestContext.self)
         control.register(on: router)

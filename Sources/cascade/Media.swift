@@ -60,12 +60,25 @@ struct Media: AsyncParsableCommand {
         let mediaNode = try MediaNode(configuration: configuration, logger: logger)
         try await mediaNode.start()
 
-        let peers = deployment.nodes
-            .filter { $0.id != entry.id && deployment.mayLink(entry.id, $0.id) }
-            .map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) }
+        let peers = Self.peers(of: entry.id, in: deployment)
         let links = CascadeLinks(node: mediaNode, keys: keys,
                                  configuration: CascadeConfiguration(reachable: entry.reachable, peers: peers), logger: logger)
         await mediaNode.enableCascading(links)
+        // Adding a node is an edit of the deployment file: peers are picked up while running.
+        let watcher = Task { [config, node] in
+            await DeploymentFileWatcher(path: config).run(current: deployment, changed: { updated in
+                guard let own = updated.node(id: node) else {
+                    return logger.warning("this node is no longer in the deployment file; it keeps running until stopped")
+                }
+                if own != entry {
+                    logger.warning("this node's own entry changed in the deployment file; restart it to apply that")
+                }
+                await links.update(CascadeConfiguration(reachable: entry.reachable, peers: Self.peers(of: node, in: updated)))
+            }, rejected: { error in
+                logger.error("deployment file change refused; keeping the running configuration", metadata: ["error": "\(error)"])
+            })
+        }
+        defer { watcher.cancel() }
 
         // An unreachable node cannot be called by control: it opens an uplink to control itself
         // and answers media API calls over it (docs/uplink.md).
@@ -97,6 +110,15 @@ struct Media: AsyncParsableCommand {
             throw error
         }
         await mediaNode.shutdown()
+    }
+}
+
+extension Media {
+    /// The nodes `node` may link with.
+    static func peers(of node: String, in deployment: DeploymentConfiguration) -> [CascadePeer] {
+        deployment.nodes
+            .filter { $0.id != node && deployment.mayLink(node, $0.id) }
+            .map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) }
     }
 }
 

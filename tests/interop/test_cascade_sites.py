@@ -367,3 +367,45 @@ def test_killed_cloud_node_participants_resume_and_office_media_never_stops(hybr
             (ARTIFACTS / "failover.json").write_text(json.dumps({"killed": victim, "resumedAfterSeconds": resumed_after}))
         finally:
             participants.stop()
+
+
+def test_adding_a_media_node_is_an_entry_in_the_deployment_file(hybrid):
+    """A meeting runs on the cloud node alone (the office zone falls back to it). The office node
+    is then added to the deployment file and started — nothing else changes: control and the
+    cloud node pick the file up, new office participants are placed on the office node, and
+    they see and are seen by everyone through the new cascade link."""
+    from harness import cluster as cluster_module
+
+    hybrid.block_inbound("office")
+    zones = hybrid_zones(hybrid)
+    cloud_node = MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)
+    office_node = MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT)
+    room = "grows"
+    with Cluster(hybrid, [cloud_node], zones, "cloud", ARTIFACTS, tag="add-node") as cluster:
+        cluster.start_all()
+        participants = Participants(hybrid, cluster.control_url, room, "add-node")
+
+        def placed(site: str) -> str:
+            return requests.get(f"{cluster.control_url}/v1/nodes/select",
+                                params={"room": room, "address": hybrid.address(site)}, timeout=5).json()["node"]
+
+        try:
+            participants.start("office", "office1")
+            participants.start("cloud", "cloud1")
+            participants.wait_all_see_all(timeout=60)
+            assert placed("office") == "cloud-1"
+
+            cluster.nodes[office_node.id] = office_node
+            cluster.config = cluster_module.deployment(hybrid, list(cluster.nodes.values()), zones, "cloud")
+            cluster.start_node(office_node.id)  # rewrites the file, then starts the node
+            deadline = time.monotonic() + 15
+            while placed("office") != "office-1":
+                assert time.monotonic() < deadline, "control did not place the office zone on the new node"
+                time.sleep(0.5)
+
+            participants.start("office", "office2")
+            participants.wait_all_see_all(timeout=60)
+            log = (ARTIFACTS / "add-node-control.log").read_text()
+            assert "deployment updated" in log
+        finally:
+            participants.stop()

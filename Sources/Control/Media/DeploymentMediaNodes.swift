@@ -11,8 +11,8 @@ import NIOCore
 /// room so one room's participants in a zone share a node; health from probes; and each node's
 /// API — over HTTP for reachable nodes, over the node's own uplink for the others.
 public actor DeploymentMediaNodes: MediaNodes {
-    public nonisolated let deployment: DeploymentConfiguration
-    nonisolated let selector: ZoneSelector
+    public private(set) var deployment: DeploymentConfiguration
+    private var selector: ZoneSelector
     nonisolated let uplinks: MediaUplinks
     nonisolated let keys: KeyService
     let logger: Logger
@@ -32,12 +32,36 @@ public actor DeploymentMediaNodes: MediaNodes {
         self.keys = keys
         self.logger = logger
         self.health = HealthTable(configuration: deployment)
+        self.http = Self.httpAPIs(deployment, keys: keys)
+    }
+
+    private static func httpAPIs(_ deployment: DeploymentConfiguration, keys: KeyService) -> [String: HTTPMediaAPI] {
+        var apis: [String: HTTPMediaAPI] = [:]
         for node in deployment.nodes where node.reachable {
             guard let url = node.url?.description else { continue }
-            http[node.id] = HTTPMediaAPI(baseURL: url) { [keys] in
+            apis[node.id] = HTTPMediaAPI(baseURL: url) { [keys] in
                 try await keys.sign(.service(apiKey: keys.apiKey, identity: "control", expiresAt: Date().addingTimeInterval(300)))
             }
         }
+        return apis
+    }
+
+    /// The deployment file changed: new nodes take participants once their probes succeed;
+    /// removed nodes take no more, and their participants move as if the node had failed.
+    /// Returns the removed nodes that were serving.
+    public func update(_ deployment: DeploymentConfiguration) async -> [String] {
+        let removed = Set(self.deployment.nodes.map(\.id)).subtracting(deployment.nodes.map(\.id))
+        let now = DispatchTime.now().uptimeNanoseconds
+        let wereHealthy = removed.filter { health[$0]?.isHealthy(nowNanos: now) ?? false }
+        self.deployment = deployment
+        selector = ZoneSelector(deployment)
+        health.keepOnly(deployment.nodes.map(\.id))
+        http = Self.httpAPIs(deployment, keys: keys)
+        await uplinks.setAllowedNodes(Set(deployment.nodes.filter { !$0.reachable }.map(\.id)))
+        logger.notice("deployment updated", metadata: [
+            "media_nodes": "\(deployment.nodes.map(\.id))", "removed": "\(removed.sorted())",
+        ])
+        return wereHealthy.sorted()
     }
 
     /// Probes every node until `stop()`; calls `nodeFailed` when a healthy node stops answering.
@@ -60,8 +84,9 @@ public actor DeploymentMediaNodes: MediaNodes {
     /// One round of probes; returns the nodes that just went from healthy to unhealthy.
     private func probeAll() async -> [String] {
         let connected = await uplinks.connectedNodes()
+        let nodes = deployment.nodes
         let results = await withTaskGroup(of: (String, Bool).self) { group in
-            for node in deployment.nodes {
+            for node in nodes {
                 group.addTask {
                     if !node.reachable { return (node.id, connected.contains(node.id)) }
                     guard let url = node.url?.description else { return (node.id, false) }
@@ -74,7 +99,7 @@ public actor DeploymentMediaNodes: MediaNodes {
         }
         let now = DispatchTime.now().uptimeNanoseconds
         var failed: [String] = []
-        for (node, ok) in results {
+        for (node, ok) in results where deployment.node(id: node) != nil {
             let wasHealthy = health[node]?.isHealthy ?? false
             let transition = ok ? health.recordSuccess(nodeID: node, nowNanos: now) : health.recordFailure(nodeID: node, nowNanos: now)
             switch transition {

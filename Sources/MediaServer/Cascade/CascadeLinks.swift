@@ -50,7 +50,9 @@ public struct CascadeConfiguration: Sendable {
 public actor CascadeLinks {
     nonisolated let node: MediaNode
     nonisolated let keys: KeyService
-    nonisolated let configuration: CascadeConfiguration
+    /// Read by the nonisolated `upgrade`; replaced when the deployment file changes.
+    private let settings: Mutex<CascadeConfiguration>
+    nonisolated var configuration: CascadeConfiguration { settings.withLock { $0 } }
     let logger: Logger
 
     private struct ChannelKey: Hashable {
@@ -68,7 +70,8 @@ public actor CascadeLinks {
     private var dialing: [ChannelKey: Task<LinkChannel, any Error>] = [:]
     private var transportSetups: [ChannelKey: Task<Void, any Error>] = [:]
     private var pulls: [PullKey: Task<Void, any Error>] = [:]
-    private var doorTasks: [Task<Void, Never>] = []
+    /// An unreachable node's standing links, by peer id.
+    private var doorTasks: [String: [Task<Void, Never>]] = [:]
 
     public static let path = "/v1/cascade/link"
     /// How long an empty link lingers before its transport (and socket) close, so a
@@ -78,7 +81,7 @@ public actor CascadeLinks {
     public init(node: MediaNode, keys: KeyService, configuration: CascadeConfiguration, logger: Logger) {
         self.node = node
         self.keys = keys
-        self.configuration = configuration
+        self.settings = Mutex(configuration)
         self.logger = logger
     }
 
@@ -90,16 +93,47 @@ public actor CascadeLinks {
                 worker.cascadeEvents = { event in Task { await self.workerEvent(event, worker: index) } }
             }.get()
         }
-        guard !configuration.reachable else { return }
-        for peer in configuration.peers where peer.reachable && peer.url != nil {
-            for worker in node.workers.indices {
-                doorTasks.append(Task { await self.keepDoorOpen(to: peer, worker: worker) })
+        openDoors()
+    }
+
+    /// An unreachable node keeps a link open to every reachable peer (and only to those).
+    private func openDoors() {
+        let configuration = self.configuration
+        let wanted = configuration.reachable ? [] : configuration.peers.filter { $0.reachable && $0.url != nil }
+        for (peer, tasks) in doorTasks where !wanted.contains(where: { $0.id == peer }) {
+            for task in tasks { task.cancel() }
+            doorTasks[peer] = nil
+        }
+        for peer in wanted where doorTasks[peer.id] == nil {
+            doorTasks[peer.id] = node.workers.indices.map { worker in
+                Task { await self.keepDoorOpen(to: peer, worker: worker) }
             }
         }
     }
 
+    /// The deployment file changed: links to nodes that left are closed, doors to new reachable
+    /// nodes open, and new nodes may dial in.
+    public func update(_ configuration: CascadeConfiguration) async {
+        let old = settings.withLock { state in
+            defer { state = configuration }
+            return state
+        }
+        for peer in old.peers where !configuration.peers.contains(where: { $0.id == peer.id }) {
+            for (key, channel) in channels where key.peer == peer.id { await channel.closeSocket() }
+        }
+        // A peer whose URL changed is dialed again at its new address.
+        for peer in configuration.peers {
+            if let before = old.peers.first(where: { $0.id == peer.id }), before != peer {
+                doorTasks[peer.id]?.forEach { $0.cancel() }
+                doorTasks[peer.id] = nil
+            }
+        }
+        openDoors()
+        logger.notice("cascade peers updated", metadata: ["peers": "\(configuration.peers.map(\.id))"])
+    }
+
     public func shutdown() async {
-        for task in doorTasks { task.cancel() }
+        for task in doorTasks.values.flatMap({ $0 }) { task.cancel() }
         doorTasks.removeAll()
         for channel in channels.values { await channel.closeSocket() }
         channels.removeAll()
