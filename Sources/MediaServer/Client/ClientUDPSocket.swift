@@ -15,6 +15,10 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
     public private(set) var localAddress: SocketAddress?
     /// Datagrams read from the socket.
     public private(set) var datagramsReceived = 0
+    /// Runs after each read burst instead of flushing only this socket: a cascade link's socket
+    /// hands packets to the worker, whose own socket must be flushed too (else they wait for
+    /// the worker's next tick).
+    var afterReadBurst: (() -> Void)?
 
     private var channel: (any Channel)?
     private var context: ChannelHandlerContext?
@@ -91,6 +95,10 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
         return socketAddress
     }
 
+    fileprivate func readBurstEnded() {
+        if let afterReadBurst { afterReadBurst() } else { flushIfNeeded() }
+    }
+
     public func flushIfNeeded() {
         guard pendingFlush, let context else { return }
         pendingFlush = false
@@ -132,7 +140,7 @@ private final class ClientUDPHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        socket.flushIfNeeded()
+        socket.readBurstEnded()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
