@@ -9,21 +9,9 @@ actor UplinkConnection {
     private let outbound: WebSocketOutboundWriter
     private let timeout: Duration
     private let logger: Logger
-    private var nextID = 1
-    private var pending: [Int: Slot] = [:]
+    private var pending = PendingAnswers<Data>()
     private var timers: [Int: Task<Void, Never>] = [:]
     private(set) var isClosed = false
-
-    private enum Slot {
-        /// Sent; the caller's continuation is set once the write returned.
-        case waiting(CheckedContinuation<Data, any Error>?)
-        /// The answer came back while the request was still being written.
-        case answered(Data)
-    }
-
-    private enum Failure: Error {
-        case notConnected, timedOut
-    }
 
     static func notConnected(_ node: String) -> MediaError { .internalFailure("node \(node) is not connected") }
     static func noAnswer(_ node: String) -> MediaError { .internalFailure("node \(node) did not answer") }
@@ -40,9 +28,7 @@ actor UplinkConnection {
     /// Sends `call` and waits for the node's answer, decoded as `Result`.
     func call<Result: Decodable>(_ call: UplinkCall, _ type: Result.Type) async throws(MediaError) -> Result {
         guard !isClosed else { throw Self.notConnected(node) }
-        let id = nextID
-        nextID += 1
-        pending[id] = .waiting(nil)
+        let id = pending.open()
         do {
             try await outbound.write(.text(UplinkRequest(id: id, call: call).encoded()))
         } catch {
@@ -52,24 +38,15 @@ actor UplinkConnection {
         let data: Data
         do {
             data = try await withCheckedThrowingContinuation { continuation in
-                switch pending[id] {
-                case .answered(let data):
-                    pending[id] = nil
-                    continuation.resume(returning: data)
-                case .waiting:
-                    pending[id] = .waiting(continuation)
-                    let timeout = self.timeout
-                    timers[id] = Task { [weak self] in
-                        try? await Task.sleep(for: timeout)
-                        guard !Task.isCancelled else { return }
-                        await self?.expire(id)
-                    }
-                case nil:
-                    // The socket ended while the request was being written.
-                    continuation.resume(throwing: Failure.notConnected)
+                guard pending.park(id, continuation) else { return }
+                let timeout = self.timeout
+                timers[id] = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    await self?.expire(id)
                 }
             }
-        } catch Failure.timedOut {
+        } catch PendingAnswers<Data>.Failure.timedOut {
             throw Self.noAnswer(node)
         } catch {
             throw Self.notConnected(node)
@@ -78,34 +55,21 @@ actor UplinkConnection {
     }
 
     private func answerArrived(_ id: Int, _ data: Data) {
-        guard let slot = pending[id] else { return }  // late answer to an expired request
-        switch slot {
-        case .waiting(let continuation?):
-            pending[id] = nil
-            timers.removeValue(forKey: id)?.cancel()
-            continuation.resume(returning: data)
-        case .waiting(nil):
-            pending[id] = .answered(data)
-        case .answered:
-            break
-        }
+        timers.removeValue(forKey: id)?.cancel()
+        pending.deliver(id, data)
     }
 
     private func expire(_ id: Int) {
         timers[id] = nil
-        guard case .waiting(let continuation?) = pending[id] else { return }
-        pending[id] = nil
-        logger.warning("media uplink request timed out", metadata: ["request": "\(id)"])
-        continuation.resume(throwing: Failure.timedOut)
+        if pending.expire(id) {
+            logger.warning("media uplink request timed out", metadata: ["request": "\(id)"])
+        }
     }
 
     /// Fails every pending request; later calls fail at once.
     func markClosed() {
         isClosed = true
-        for slot in pending.values {
-            if case .waiting(let continuation?) = slot { continuation.resume(throwing: Failure.notConnected) }
-        }
-        pending.removeAll()
+        pending.failAll()
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
     }

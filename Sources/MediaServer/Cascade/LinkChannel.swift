@@ -13,17 +13,9 @@ actor LinkChannel {
     /// This side opened the WebSocket: it is the ICE controlling side and DTLS client.
     nonisolated let isDialer: Bool
     private let outbound: WebSocketOutboundWriter
-    private var nextID = 1
-    private var pending: [Int: Slot] = [:]
+    private var pending = PendingAnswers<LinkMessage>()
     private(set) var isClosed = false
     let logger: Logger
-
-    private enum Slot {
-        case waiting(CheckedContinuation<LinkMessage, any Error>?)
-        case answered(LinkMessage)
-    }
-
-    struct Closed: Error {}
 
     static let requestTimeout = Duration.seconds(10)
     static let maxMessageBytes = 1 << 20
@@ -42,26 +34,16 @@ actor LinkChannel {
     func request(_ message: LinkMessage) async throws(MediaError) -> LinkMessage {
         guard !isClosed else { throw .internalFailure("the link to node '\(peerNode)' is closed") }
         var message = message
-        let id = nextID
-        nextID += 1
+        let id = pending.open()
         message.id = id
-        pending[id] = .waiting(nil)
         await send(message)
         let answer: LinkMessage
         do {
             answer = try await withCheckedThrowingContinuation { continuation in
-                switch pending[id] {
-                case .answered(let message):
-                    pending[id] = nil
-                    continuation.resume(returning: message)
-                case .waiting:
-                    pending[id] = .waiting(continuation)
-                    Task { [weak self] in
-                        try? await Task.sleep(for: Self.requestTimeout)
-                        await self?.expire(id)
-                    }
-                case nil:
-                    continuation.resume(throwing: Closed())
+                guard pending.park(id, continuation) else { return }
+                Task { [weak self] in
+                    try? await Task.sleep(for: Self.requestTimeout)
+                    await self?.expire(id)
                 }
             }
         } catch {
@@ -84,31 +66,18 @@ actor LinkChannel {
     }
 
     func answerArrived(_ message: LinkMessage) {
-        guard let id = message.re, let slot = pending[id] else { return }
-        switch slot {
-        case .waiting(let continuation?):
-            pending[id] = nil
-            continuation.resume(returning: message)
-        case .waiting(nil):
-            pending[id] = .answered(message)
-        case .answered:
-            break
-        }
+        guard let id = message.re else { return }
+        pending.deliver(id, message)
     }
 
     private func expire(_ id: Int) {
-        guard case .waiting(let continuation?) = pending[id] else { return }
-        pending[id] = nil
-        continuation.resume(throwing: Closed())
+        pending.expire(id)
     }
 
     /// Fails every pending request; later sends do nothing.
     func close() {
         isClosed = true
-        for slot in pending.values {
-            if case .waiting(let continuation?) = slot { continuation.resume(throwing: Closed()) }
-        }
-        pending.removeAll()
+        pending.failAll()
     }
 
     func closeSocket() async {
