@@ -411,3 +411,41 @@ def test_adding_a_media_node_is_an_entry_in_the_deployment_file(hybrid):
             assert "deployment updated" in log
         finally:
             participants.stop()
+
+
+def test_two_firewalled_offices_reach_each_other_through_the_cloud():
+    """Both offices drop every inbound packet, so they cannot link to each other: each pulls the
+    other's streams through the cloud node, which relays them onward. Every participant still
+    receives every stream, each stream crosses each WAN link at most once, and nothing flows
+    between the offices directly."""
+    names = ["officea", "officeb", "cloud"]
+    with sites.Topology(names, delay_ms=15, log_dir=ARTIFACTS) as topology:
+        topology.block_inbound("officea")
+        topology.block_inbound("officeb")
+        nodes = [MediaNode("node-a", "officea", "officea", reachable=False, media_port=MEDIA_PORT, links_to=["node-c"]),
+                 MediaNode("node-b", "officeb", "officeb", reachable=False, media_port=MEDIA_PORT, links_to=["node-c"]),
+                 MediaNode("node-c", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT, links_to=["node-a", "node-b"])]
+        zones = [site_zone(topology, name, fallback=["cloud"] if name != "cloud" else []) for name in names]
+        with Cluster(topology, nodes, zones, "cloud", ARTIFACTS, tag="two-offices") as cluster:
+            cluster.start_all()
+            participants = Participants(topology, cluster.control_url, "two-offices", "two-offices")
+            try:
+                for site in names:
+                    for index in range(2):
+                        participants.start(site, f"{site}{index + 1}")
+                participants.wait_all_see_all(timeout=90)
+                time.sleep(2)
+                topology.reset_counters()
+                time.sleep(8)
+                streams = {(s, t): {ssrc: n for ssrc, n in topology.ssrc_counts(s, t).items() if n >= 50}
+                           for s in names for t in names if s != t}
+                (ARTIFACTS / "two-offices-ssrcs.json").write_text(json.dumps(
+                    {f"{s}->{t}": {str(k): v for k, v in c.items()} for (s, t), c in streams.items()}, indent=2))
+                expected = {("officea", "cloud"): 4, ("officeb", "cloud"): 4,   # each office's own streams
+                            ("cloud", "officea"): 8, ("cloud", "officeb"): 8,   # the cloud's + the other office's
+                            ("officea", "officeb"): 0, ("officeb", "officea"): 0}
+                for pair, count in expected.items():
+                    assert len(streams[pair]) == count, f"{pair[0]}->{pair[1]} carries {len(streams[pair])} RTP streams, expected {count}"
+                assert not participants.missing(60, 60), participants.missing(60, 60)
+            finally:
+                participants.stop()

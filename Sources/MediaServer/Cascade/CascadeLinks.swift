@@ -32,10 +32,14 @@ public struct CascadeConfiguration: Sendable {
     /// firewall) keeps a link open to every reachable peer itself, so that they can pull from it.
     public var reachable: Bool
     public var peers: [CascadePeer]
+    /// For origins this node cannot link with (two nodes behind firewalls), the reachable node
+    /// to pull their publications through, by origin node id.
+    public var intermediaries: [String: String]
 
-    public init(reachable: Bool, peers: [CascadePeer]) {
+    public init(reachable: Bool, peers: [CascadePeer], intermediaries: [String: String] = [:]) {
         self.reachable = reachable
         self.peers = peers
+        self.intermediaries = intermediaries
     }
 }
 
@@ -143,7 +147,7 @@ public actor CascadeLinks {
 
     /// Makes `resourceID`, which originates on another node, available in `room` on this node's
     /// worker, pulling it over the link to its origin if it is not here yet.
-    func ensureRelay(room: String, resourceID: ResourceID, worker: MediaWorker) async throws(MediaError) {
+    func ensureRelay(room: String, resourceID: ResourceID, worker: MediaWorker, path: [String] = []) async throws(MediaError) {
         let resource = resourceID.description
         if try await worker.run({ worker throws(MediaError) in worker.hasPublication(room: room, resource: resource) }) { return }
         let key = PullKey(worker: worker.index, room: room, resource: resource)
@@ -151,7 +155,7 @@ public actor CascadeLinks {
         if let running = pulls[key] {
             task = running
         } else {
-            task = Task { try await self.pull(room: room, resourceID: resourceID, worker: worker) }
+            task = Task { try await self.pull(room: room, resourceID: resourceID, worker: worker, path: path) }
             pulls[key] = task
         }
         defer { if pulls[key] == task { pulls[key] = nil } }
@@ -169,13 +173,16 @@ public actor CascadeLinks {
         }
     }
 
-    private func pull(room: String, resourceID: ResourceID, worker: MediaWorker) async throws(MediaError) {
-        let peer = resourceID.node
+    /// Asks the origin — or, when this node cannot link with it, the intermediary the deployment
+    /// gives for it — to send the publication over the link.
+    private func pull(room: String, resourceID: ResourceID, worker: MediaWorker, path: [String]) async throws(MediaError) {
+        let peer = configuration.intermediaries[resourceID.node] ?? resourceID.node
         let channel = try await channel(to: peer, worker: worker.index)
         if channel.isDialer { try await ensureTransport(on: channel, worker: worker) }
         var message = LinkMessage(.pull)
         message.room = room
         message.resource = resourceID.description
+        message.path = path + [node.configuration.nodeID]
         let answer = try await channel.request(message)
         guard let description = answer.publication else {
             throw .internalFailure("node '\(peer)' answered a pull without the publication")
@@ -343,7 +350,18 @@ public actor CascadeLinks {
                 answer.ice = ice
                 return answer
             case .pull:
-                guard let room = message.room, let resource = message.resource else { return .error("pull needs room and resource", re: nil) }
+                guard let room = message.room, let resource = message.resource, let resourceID = ResourceID(resource) else {
+                    return .error("pull needs room and resource", re: nil)
+                }
+                if resourceID.node != node.configuration.nodeID {
+                    // An intermediary: get it from its origin first (or from our own
+                    // intermediary), unless the request already passed through here.
+                    let path = message.path ?? [peer]
+                    guard !path.contains(node.configuration.nodeID) else {
+                        return .error("pull of '\(resource)' loops through node '\(node.configuration.nodeID)' (path \(path))", re: nil)
+                    }
+                    try await ensureRelay(room: room, resourceID: resourceID, worker: worker, path: path)
+                }
                 if channel.isDialer { try await ensureTransport(on: channel, worker: worker) }
                 let description = try await worker.run { worker throws(MediaError) in
                     try worker.addOutgoingRelay(peer: peer, room: room, resource: resource)

@@ -36,6 +36,9 @@ struct LinkMessage: Codable, Sendable {
     var resource: String?
     var publication: RelayDescription?
     var reason: String?
+    /// `pull`: the nodes the request has passed through, asker first. A node in it refuses the
+    /// pull, so relaying through intermediaries can never loop.
+    var path: [String]?
 
     init(_ type: Kind, id: Int? = nil, re: Int? = nil) {
         self.type = type

@@ -81,20 +81,23 @@ extension MediaWorker {
 
     // MARK: - Outgoing relays (this node is the origin)
 
-    /// The peer pulls a publication of ours: a subscription whose downstream is the link.
-    /// Only publications that originate here are served — a node never relays onward what it
-    /// received over a link, so each track's relay graph is a star rooted at its origin and no
-    /// track can loop or cross a link twice.
+    /// The peer pulls a publication: a subscription whose downstream is the link. Normally the
+    /// publication originates here; an intermediary (between two nodes that cannot link) also
+    /// serves one it receives over another link — never back over the link it came from, nor
+    /// to its origin. Each node holds one copy of a track at most, so a track's relay graph is
+    /// a tree rooted at its origin and no track loops or crosses a link twice.
     func addOutgoingRelay(peer: String, room roomName: String, resource: String) throws(MediaError) -> RelayDescription {
         guard let id = ResourceID(resource) else { throw .notFound("'\(resource)' is not a resource id") }
-        guard id.node == configuration.nodeID else {
-            throw .notFound("'\(resource)' originates on node '\(id.node)', not '\(configuration.nodeID)': links carry only a node's own publications")
+        let key = CascadeLink.Key(room: roomName, resource: resource)
+        if id.node != configuration.nodeID {
+            guard id.node != peer, let source = links.values.first(where: { $0.incoming[key] != nil }), source.peerNode != peer else {
+                throw .notFound("'\(resource)' originates on node '\(id.node)' and is not relayed here from a third node")
+            }
         }
         guard let room = rooms[roomName], let publication = room.publications[resource] else {
             throw .notFound("no publication '\(resource)' in room '\(roomName)'")
         }
         let link = link(to: peer)
-        let key = CascadeLink.Key(room: roomName, resource: resource)
         if let existing = link.outgoing[key] { return Self.describe(existing, of: publication) }
         let tracks = publication.tracks.map { track in
             SubscriberTrack(mid: track.codec.kind.rawValue, codec: track.codec, ssrc: UInt32.random(in: 1...UInt32.max),
