@@ -26,7 +26,7 @@ public struct MediaUplinkClient: Sendable {
                 let configuration = WebSocketClientConfiguration(
                     maxFrameSize: UplinkWire.maxMessageBytes,
                     additionalHeaders: [.authorization: "Bearer \(token)"],
-                    autoPing: .enabled(timePeriod: .seconds(5)))
+                    autoPing: .enabled(timePeriod: UplinkWire.pingInterval))
                 let clientLogger = logger
                 try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                     opened.set()

@@ -29,6 +29,12 @@ import Foundation
 /// so an error crosses the uplink unchanged. Liveness is the WebSocket's own ping/pong (both
 /// sides ping every 5 s), not a message of this format.
 public enum UplinkWire {
+    /// WebSocket ping period of uplinks and cascade links' channels. A socket is given up when a
+    /// ping goes unanswered for a whole period (15–30 s): a WAN outage shorter than that keeps
+    /// the node, its relays and its participants where they are, while a node that dies closes
+    /// its TCP connections and is noticed at once.
+    public static let pingInterval = Duration.seconds(15)
+
     /// Largest message either side accepts (SDP and publication lists fit easily).
     public static let maxMessageBytes = 1 << 20
     /// The path a media node dials; `?node=<id>` names it.

@@ -107,6 +107,9 @@ final class CascadeLink: RTPPacketSender {
     fileprivate func transportDown(reason: String) {
         transport = nil
         worker.logger.info("cascade link transport closed", metadata: ["peer": "\(peerNode)", "reason": "\(reason)"])
+        // ICE consent or DTLS failed (a WAN outage) while tracks still need the link: the
+        // dialing side sets up a new transport.
+        if !isEmpty { worker.cascadeEvents?(.transportLost(peer: peerNode)) }
     }
 
     // MARK: - Relays

@@ -231,7 +231,7 @@ public actor CascadeLinks {
                         url: wsURL,
                         configuration: .init(maxFrameSize: LinkChannel.maxMessageBytes,
                                              additionalHeaders: [.authorization: "Bearer \(token)"],
-                                             autoPing: .enabled(timePeriod: .seconds(5))),
+                                             autoPing: .enabled(timePeriod: UplinkWire.pingInterval)),
                         logger: logger
                     ) { inbound, outbound, _ in
                         let channel = LinkChannel(peerNode: peer, worker: worker, isDialer: true, outbound: outbound, logger: logger)
@@ -425,6 +425,23 @@ public actor CascadeLinks {
             message.room = room
             message.resource = resource
             _ = try? await channel.request(message)
+        case .transportLost(let peer):
+            let key = ChannelKey(peer: peer, worker: index)
+            guard let channel = channels[key], channel.isDialer else { return }
+            var delay = 0.5
+            while channels[key] === channel, !(await channel.isClosed) {
+                do {
+                    try await ensureTransport(on: channel, worker: node.workers[index])
+                    logger.notice("cascade link transport set up again", metadata: ["peer_node": "\(peer)"])
+                    return
+                } catch {
+                    logger.notice("cascade link transport could not be set up again; retrying", metadata: [
+                        "peer_node": "\(peer)", "error": "\(error)",
+                    ])
+                    try? await Task.sleep(for: .seconds(delay))
+                    delay = min(delay * 2, 5)
+                }
+            }
         case .linkEmpty(let peer):
             let key = ChannelKey(peer: peer, worker: index)
             guard let channel = channels[key], channel.isDialer else { return }
@@ -472,7 +489,7 @@ extension CascadeLinks {
     /// HTTP/1.1 with the WebSocket upgrade of `GET /v1/cascade/link` (a media node alone).
     public nonisolated func httpServer() -> HTTPServerBuilder {
         let webSocket = WebSocketServerConfiguration(maxFrameSize: LinkChannel.maxMessageBytes,
-                                                     autoPing: .enabled(timePeriod: .seconds(5)), closeTimeout: .seconds(2))
+                                                     autoPing: .enabled(timePeriod: UplinkWire.pingInterval), closeTimeout: .seconds(2))
         return .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { [self] request, _, _ in
             guard let handler = await upgrade(request) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }

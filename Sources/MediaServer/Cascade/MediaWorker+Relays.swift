@@ -13,6 +13,8 @@ enum CascadeEvent: Sendable {
     case ended(peer: String, room: String, resource: String)
     /// The link to `peer` carries nothing any more.
     case linkEmpty(peer: String)
+    /// The link's media transport failed while it still carries tracks.
+    case transportLost(peer: String)
 }
 
 /// Cascade relays on the worker's loop: the link transports, and the publications and
