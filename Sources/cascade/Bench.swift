@@ -4,7 +4,7 @@ import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load-test a media node with the project's own client stack.",
+        abstract: "Load-test media nodes with the project's own client stack (fan-out, cascade hop).",
         subcommands: [Fanout.self, CascadeHop.self])
 }
 

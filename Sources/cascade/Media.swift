@@ -43,7 +43,7 @@ struct Media: AsyncParsableCommand {
         }()
 
         let deployment: DeploymentConfiguration
-        do { deployment = try DeploymentConfiguration.load(path: config) } catch { throw ValidationError(error.description) }
+        do { deployment = try DeploymentConfiguration.load(path: config) } catch { throw ValidationError("\(config): \(error.description)") }
         guard let entry = deployment.node(id: node) else {
             throw ValidationError("node '\(node)' is not in \(config); its nodes are \(deployment.nodes.map(\.id).joined(separator: ", "))")
         }
