@@ -211,7 +211,27 @@ public actor CascadeLinks {
             dialing[key] = task
         }
         defer { if dialing[key] == task { dialing[key] = nil } }
-        return try await Self.value(of: task, failure: "could not link to node '\(peerID)' at \(url)")
+        do {
+            return try await Self.value(of: task, failure: "could not link to node '\(peerID)' at \(url)")
+        } catch {
+            // Both nodes dialed each other at once and the peer kept its own dial (see
+            // `refusesIncoming`): use the channel it opened to us.
+            for _ in 0..<30 {
+                if let channel = channels[key], !(await channel.isClosed) { return channel }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            throw error
+        }
+    }
+
+    /// Two reachable nodes that need each other at the same moment dial each other at once;
+    /// one link must survive (one transport per pair). The node with the smaller id keeps the
+    /// link it dialed and refuses the other's; the other accepts and drops its own dial.
+    private func refusesIncoming(from peer: String, worker: Int) async -> Bool {
+        let key = ChannelKey(peer: peer, worker: worker)
+        let ownOpen: Bool
+        if let channel = channels[key], channel.isDialer { ownOpen = !(await channel.isClosed) } else { ownOpen = false }
+        return (ownOpen || dialing[key] != nil) && node.configuration.nodeID < peer
     }
 
     // MARK: - Dialing
@@ -296,6 +316,10 @@ public actor CascadeLinks {
             try token.authorizeService()
         } catch {
             logger.warning("cascade link refused: bad node token", metadata: ["peer_node": "\(peer)", "error": "\(error)"])
+            return nil
+        }
+        if await refusesIncoming(from: peer, worker: worker) {
+            logger.info("cascade link from peer refused: this node's own link to it wins", metadata: ["peer_node": "\(peer)"])
             return nil
         }
         return { [self] inbound, outbound in
