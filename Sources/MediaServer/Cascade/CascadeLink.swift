@@ -75,6 +75,7 @@ final class CascadeLink: RTPPacketSender {
     func attach(_ transport: Transport) {
         closeTransport(reason: "replaced")
         self.transport = transport
+        CascadeMetrics.linkTransports.increment()
         switch transport {
         case .dialed(let client, _): client.delegate = self
         case .accepted(let peer): peer.delegate = self
@@ -85,6 +86,7 @@ final class CascadeLink: RTPPacketSender {
     func closeTransport(reason: String) {
         guard let transport else { return }
         self.transport = nil
+        CascadeMetrics.linkTransports.decrement()
         switch transport {
         case .dialed(let client, let socket):
             client.delegate = nil
@@ -106,6 +108,7 @@ final class CascadeLink: RTPPacketSender {
 
     fileprivate func transportDown(reason: String) {
         transport = nil
+        CascadeMetrics.linkTransports.decrement()
         worker.logger.info("cascade link transport closed", metadata: ["peer": "\(peerNode)", "reason": "\(reason)"])
         // ICE consent or DTLS failed (a WAN outage) while tracks still need the link: the
         // dialing side sets up a new transport.
@@ -115,13 +118,15 @@ final class CascadeLink: RTPPacketSender {
     // MARK: - Relays
 
     func addOutgoing(_ subscription: Subscription, key: Key) {
-        outgoing[key] = subscription
+        if outgoing.updateValue(subscription, forKey: key) == nil { CascadeMetrics.relaysOutgoing.increment() }
         subscription.downstream = self
     }
 
     @discardableResult
     func removeOutgoing(_ key: Key) -> Subscription? {
-        outgoing.removeValue(forKey: key)
+        guard let removed = outgoing.removeValue(forKey: key) else { return nil }
+        CascadeMetrics.relaysOutgoing.decrement()
+        return removed
     }
 
     func outgoingKey(forSubscription id: String) -> Key? {
@@ -129,7 +134,9 @@ final class CascadeLink: RTPPacketSender {
     }
 
     func addIncoming(_ publication: Publication, key: Key, nowNanos: UInt64) {
-        incoming[key] = IncomingRelay(key: key, publication: publication, nowNanos: nowNanos)
+        if incoming.updateValue(IncomingRelay(key: key, publication: publication, nowNanos: nowNanos), forKey: key) == nil {
+            CascadeMetrics.relaysIncoming.increment()
+        }
         for track in publication.tracks {
             if let ssrc = track.ssrc { incomingBySSRC[ssrc] = publication }
             if let rtx = track.rtxSSRC { incomingBySSRC[rtx] = publication }
@@ -140,6 +147,7 @@ final class CascadeLink: RTPPacketSender {
     @discardableResult
     func removeIncoming(_ key: Key) -> Publication? {
         guard let relay = incoming.removeValue(forKey: key) else { return nil }
+        CascadeMetrics.relaysIncoming.decrement()
         incomingBySSRC = incomingBySSRC.filter { $0.value !== relay.publication }
         return relay.publication
     }

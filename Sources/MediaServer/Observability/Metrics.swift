@@ -13,7 +13,7 @@ public enum CascadeMetrics {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         // Register every media metric now, so /metrics lists them at zero before any traffic.
         _ = (udpDropped, udpReceived, udpSent, rtpForwarded, nackReceived, nackSent, rtxSent, rtxReceived, pliSent)
-        _ = (transports, publications)
+        _ = (transports, publications, linkTransports, relaysIncoming, relaysOutgoing)
     }
 
     public static func render() -> String {
@@ -33,6 +33,9 @@ public enum CascadeMetrics {
     static let pliSent = counter("pli_sent", "Key frame requests sent to publishers")
     static let transports = gauge("peer_transports", "Peer transports currently open")
     static let publications = gauge("publications", "Publications currently live")
+    static let linkTransports = gauge("link_transports", "Cascade links whose media transport is up (set up, not necessarily connected)")
+    static let relaysIncoming = gauge("relays_incoming", "Publications pulled from other nodes over cascade links")
+    static let relaysOutgoing = gauge("relays_outgoing", "Publications sent to other nodes over cascade links")
 
     /// `cascade_<name>_total`
     private static func counter(_ name: String, _ help: String) -> Prometheus.Counter {
