@@ -16,7 +16,7 @@ public struct MediaUplinkClient: Sendable {
         var logger = logger
         logger[metadataKey: "component"] = "uplink"
         logger[metadataKey: "control"] = "\(controlURL)"
-        let url = webSocketURL(controlURL) + UplinkWire.path + "?node=" + nodeID
+        let url = WebSocketAddress.url(forHTTP: controlURL) + UplinkWire.path + "?node=" + nodeID
         var delay = minimumDelay
         while !Task.isCancelled {
             let opened = Flag()
@@ -87,14 +87,6 @@ public struct MediaUplinkClient: Sendable {
             }
             group.cancelAll()
         }
-    }
-
-    static func webSocketURL(_ url: String) -> String {
-        var url = url
-        while url.hasSuffix("/") { url.removeLast() }
-        if url.hasPrefix("https://") { return "wss://" + url.dropFirst("https://".count) }
-        if url.hasPrefix("http://") { return "ws://" + url.dropFirst("http://".count) }
-        return url
     }
 
     /// Whether the current dial got as far as an open WebSocket.

@@ -66,9 +66,7 @@ public actor MediaUplinks {
     /// (answer `.dontUpgrade`). The handler returns when the uplink ends.
     public nonisolated func upgrade(_ request: HTTPRequest) async -> (@Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void)? {
         guard request.method == .get, let path = request.path else { return nil }
-        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.first.map(String.init) == Self.path else { return nil }
-        let query = parts.count == 2 ? Self.query(parts[1]) : [:]
+        guard let query = WebSocketAddress.query(of: path, at: Self.path) else { return nil }
         guard let node = query["node"], allowedNodes.withLock({ $0.contains(node) }) else {
             logger.warning("media uplink refused: not an allowed node", metadata: ["node": "\(query["node"] ?? "")"])
             return nil
@@ -96,15 +94,6 @@ public actor MediaUplinks {
             guard let handler = await upgrade(request) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }
         }
-    }
-
-    static func query(_ query: Substring) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]).removingPercentEncoding }
-        }
-        return values
     }
 
     // MARK: - Using

@@ -25,46 +25,26 @@ extension Bench {
         @Option(help: "Publishers in the room, each watched by --subscribers subscribers.")
         var publishers: Int = 1
 
-        @Option(help: "Measurement window in seconds.")
-        var duration: Double = 10
-
-        @Option(help: "Seconds to run after every session connected, before measuring.")
-        var warmup: Double = 3
-
-        @Option(help: "Video bitrate per publisher, bits/s.")
-        var videoBitrate: Int = 1_500_000
-
-        @Option(help: "Event-loop threads for the subscribers.")
-        var clientThreads: Int = 1
-
-        @Option(help: "Subscribers decrypt one packet in this many to read its send time; every packet is counted from its clear RTP header.")
-        var decryptEvery: Int = 1
-
-        @Flag(help: "Print the result as JSON.")
-        var json = false
+        @OptionGroup var client: ClientOptions
 
         func validate() throws {
             guard subscribers >= 1, publishers >= 1 else { throw ValidationError("--subscribers and --publishers must be ≥ 1") }
-            guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup ≥ 0") }
-            guard videoBitrate >= 8_000 else { throw ValidationError("--video-bitrate must be ≥ 8000") }
-            guard (1...16).contains(clientThreads) else { throw ValidationError("--client-threads must be 1–16") }
-            guard decryptEvery >= 1 else { throw ValidationError("--decrypt-every must be ≥ 1") }
         }
 
         func run() async throws {
             var options = FanoutOptions()
             options.subscribers = subscribers
             options.publishers = publishers
-            options.durationSeconds = duration
-            options.warmupSeconds = warmup
-            options.videoBitrateBps = videoBitrate
-            options.clientThreads = clientThreads
-            options.decryptEvery = decryptEvery
-            let quiet = json
+            options.durationSeconds = client.duration
+            options.warmupSeconds = client.warmup
+            options.videoBitrateBps = client.videoBitrate
+            options.clientThreads = client.clientThreads
+            options.decryptEvery = client.decryptEvery
+            let quiet = client.json
             let result = try await FanoutBenchmark.run(options) { message in
                 if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
             }
-            try Bench.printResult(result, json: json, text: result.textReport)
+            try Bench.printResult(result, json: client.json, text: result.textReport)
         }
     }
 
@@ -83,45 +63,53 @@ extension Bench {
         @Option(help: "Publications on node-a, each watched directly on node-a and relayed on node-b.")
         var streams: Int = 10
 
-        @Option(help: "Measurement window in seconds.")
-        var duration: Double = 10
-
-        @Option(help: "Seconds to run after every session connected, before measuring.")
-        var warmup: Double = 3
-
-        @Option(help: "Video bitrate per publisher, bits/s.")
-        var videoBitrate: Int = 1_500_000
-
-        @Option(help: "Event-loop threads for the subscribers.")
-        var clientThreads: Int = 1
-
-        @Option(help: "Subscribers decrypt one packet in this many to read its send time; every packet is counted from its clear RTP header.")
-        var decryptEvery: Int = 1
-
-        @Flag(help: "Print the result as JSON.")
-        var json = false
+        @OptionGroup var client: ClientOptions
 
         func validate() throws {
             guard streams >= 1 else { throw ValidationError("--streams must be ≥ 1") }
-            guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup ≥ 0") }
-            guard videoBitrate >= 8_000 else { throw ValidationError("--video-bitrate must be ≥ 8000") }
-            guard (1...16).contains(clientThreads) else { throw ValidationError("--client-threads must be 1–16") }
-            guard decryptEvery >= 1 else { throw ValidationError("--decrypt-every must be ≥ 1") }
         }
 
         func run() async throws {
             var options = CascadeOptions()
             options.streams = streams
-            options.durationSeconds = duration
-            options.warmupSeconds = warmup
-            options.videoBitrateBps = videoBitrate
-            options.clientThreads = clientThreads
-            options.decryptEvery = decryptEvery
-            let quiet = json
+            options.durationSeconds = client.duration
+            options.warmupSeconds = client.warmup
+            options.videoBitrateBps = client.videoBitrate
+            options.clientThreads = client.clientThreads
+            options.decryptEvery = client.decryptEvery
+            let quiet = client.json
             let result = try await CascadeBenchmark.run(options) { message in
                 if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
             }
-            try Bench.printResult(result, json: json, text: result.textReport)
+            try Bench.printResult(result, json: client.json, text: result.textReport)
+        }
+    }
+
+    /// The options both benchmarks' load generator shares.
+    struct ClientOptions: ParsableArguments {
+            @Option(help: "Measurement window in seconds.")
+            var duration: Double = 10
+
+            @Option(help: "Seconds to run after every session connected, before measuring.")
+            var warmup: Double = 3
+
+            @Option(help: "Video bitrate per publisher, bits/s.")
+            var videoBitrate: Int = 1_500_000
+
+            @Option(help: "Event-loop threads for the subscribers.")
+            var clientThreads: Int = 1
+
+            @Option(help: "Subscribers decrypt one packet in this many to read its send time; every packet is counted from its clear RTP header.")
+            var decryptEvery: Int = 1
+
+            @Flag(help: "Print the result as JSON.")
+            var json = false
+
+        func validate() throws {
+            guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup ≥ 0") }
+            guard videoBitrate >= 8_000 else { throw ValidationError("--video-bitrate must be ≥ 8000") }
+            guard (1...16).contains(clientThreads) else { throw ValidationError("--client-threads must be 1–16") }
+            guard decryptEvery >= 1 else { throw ValidationError("--decrypt-every must be ≥ 1") }
         }
     }
 

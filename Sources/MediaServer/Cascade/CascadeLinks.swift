@@ -239,7 +239,7 @@ public actor CascadeLinks {
     private func dial(peer: String, url: String, worker: Int) async throws -> LinkChannel {
         let token = try await keys.sign(.service(apiKey: keys.apiKey, identity: "node:\(node.configuration.nodeID)",
                                                  expiresAt: Date().addingTimeInterval(300)))
-        let wsURL = Self.webSocketURL(url) + Self.path
+        let wsURL = WebSocketAddress.url(forHTTP: url) + Self.path
             + "?node=\(node.configuration.nodeID)&worker=\(worker)&workers=\(node.workers.count)"
         let logger = self.logger
         let connected = OnceContinuation<LinkChannel>()
@@ -265,14 +265,6 @@ public actor CascadeLinks {
                 }
             }
         }
-    }
-
-    static func webSocketURL(_ httpURL: String) -> String {
-        var url = httpURL
-        while url.hasSuffix("/") { url.removeLast() }
-        if url.hasPrefix("https://") { return "wss://" + url.dropFirst("https://".count) }
-        if url.hasPrefix("http://") { return "ws://" + url.dropFirst("http://".count) }
-        return url
     }
 
     /// An unreachable node's standing link to a reachable peer: redialed while the node runs.
@@ -305,8 +297,7 @@ public actor CascadeLinks {
     /// request carries a valid node token from a peer this node may link with; nil otherwise
     /// (the router then answers it with an error).
     public nonisolated func upgrade(_ request: HTTPRequest) async -> (@Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void)? {
-        guard let path = request.path, path.hasPrefix(Self.path) else { return nil }
-        let query = Self.query(path)
+        guard let path = request.path, let query = WebSocketAddress.query(of: path, at: Self.path) else { return nil }
         guard let peer = query["node"], configuration.peers.contains(where: { $0.id == peer }),
               let worker = query["worker"].flatMap(Int.init), node.workers.indices.contains(worker),
               query["workers"].flatMap(Int.init) == node.workers.count
@@ -328,16 +319,6 @@ public actor CascadeLinks {
             logger.info("cascade link accepted", metadata: ["peer_node": "\(peer)", "worker": "\(worker)"])
             await serve(channel, inbound: inbound)
         }
-    }
-
-    static func query(_ path: String) -> [String: String] {
-        guard let mark = path.firstIndex(of: "?") else { return [:] }
-        var values: [String: String] = [:]
-        for pair in path[path.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]).removingPercentEncoding }
-        }
-        return values
     }
 
     // MARK: - Channel lifetime
