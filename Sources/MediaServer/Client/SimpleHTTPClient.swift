@@ -40,14 +40,21 @@ public struct SimpleHTTPClient: Sendable {
 
         let loop = group.next()
         let promise = loop.makePromise(of: SimpleHTTPResponse.self)
-        let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    }
                 }
-            }
-            .connect(host: host, port: port).get()
+                .connect(host: host, port: port).get()
+        } catch {
+            // Not connected (a server still starting): the promise must still be completed.
+            promise.fail(error)
+            throw error
+        }
         channel.writeAndFlush(ByteBuffer(bytes: requestBytes), promise: nil)
         do {
             let response = try await promise.futureResult.get()
