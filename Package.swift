@@ -32,11 +32,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        // C: system libraries and the few OpenSSL/libsrtp macros Swift cannot import.
+        // C: OpenSSL (system), libsrtp (vendored) and the few of their macros Swift cannot import.
         .systemLibrary(name: "COpenSSL", path: "Sources/C/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CSRTP", path: "Sources/C/CSRTP", pkgConfig: "libsrtp2",
-                       providers: [.apt(["libsrtp2-dev"])]),
+        // libsrtp 2.5.0, vendored and built on OpenSSL (Debian's libsrtp2 uses NSS, whose AES-GCM
+        // sets up a cipher context per packet): see Sources/C/CSRTP/README.md.
+        .target(name: "CSRTP", dependencies: ["COpenSSL"], path: "Sources/C/CSRTP",
+                exclude: ["README.md", "LICENSE"],
+                cSettings: [
+                    .define("HAVE_CONFIG_H"),
+                    .headerSearchPath("crypto/include"),
+                    .headerSearchPath("include/srtp2"),
+                    .headerSearchPath("private"),
+                ]),
         .target(name: "CShims", dependencies: ["COpenSSL", "CSRTP"], path: "Sources/C/CShims"),
 
         // L0 Wire: formats only, no sockets, no clocks.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Cascade needs on a Debian 12 machine with Swift.
-#   scripts/install-deps.sh          build/run dependencies (OpenSSL, libsrtp2)
+#   scripts/install-deps.sh          build/run dependencies (OpenSSL; libsrtp is vendored in Sources/C/CSRTP)
 #   scripts/install-deps.sh --test   also the test peers (Chromium, aiortc, selenium, pytest, iproute2,
 #                                    iptables, ethtool, coturn)
 # Idempotent: only installs what is missing.
@@ -12,7 +12,7 @@ want_test=0
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
-apt_pkgs=(libssl-dev libsrtp2-dev pkg-config libsqlite3-dev)
+apt_pkgs=(libssl-dev pkg-config libsqlite3-dev)
 if [ "$want_test" = 1 ]; then
   apt_pkgs+=(chromium chromium-driver firefox-esr iproute2 iptables ethtool coturn)
 fi
