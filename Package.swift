@@ -84,7 +84,7 @@ let package = Package(
 
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth", "MediaAPI",
+            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth", "MediaAPI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -141,7 +141,11 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
-        .testTarget(name: "MediaServerTests", dependencies: ["MediaServer", "Auth"], path: "Tests/MediaServerTests"),
+        .testTarget(name: "MediaServerTests", dependencies: [
+            "MediaServer", "Auth", "STUN",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], path: "Tests/MediaServerTests"),
         .testTarget(name: "MediaAPITests", dependencies: [
             "MediaAPI", "Auth",
             .product(name: "Hummingbird", package: "hummingbird"),

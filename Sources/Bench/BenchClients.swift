@@ -75,7 +75,8 @@ final class BenchClients: @unchecked Sendable {
         var certificates: [ObjectIdentifier: DTLSCertificate] = [:]
         var delayStats: [ObjectIdentifier: [LoopDelayStats]] = [:]
         for loop in subscriberGroup.makeIterator() {
-            let driver = LoopDriver(loop: loop, tickMillis: 10)
+            // Subscribers only need timers for ICE consent and DTLS retransmission (≥ 100 ms).
+            let driver = LoopDriver(loop: loop, tickMillis: 50, pollsSockets: true)
             drivers.append(driver)
             certificates[ObjectIdentifier(driver)] = try DTLSCertificate.generateSelfSigned(commonName: "cascade-bench")
             delayStats[ObjectIdentifier(driver)] = (0..<groups).map { LoopDelayStats(group: $0) }
@@ -124,7 +125,8 @@ final class BenchClients: @unchecked Sendable {
                 group.addTask {
                     let subscriber = BenchSubscriber(loop: driver.loop, certificate: certificate, delayStats: stats,
                                                      decryptEvery: decryptEvery)
-                    let offer = try await subscriber.prepare(direction: .recvonly, outgoingTracks: [:]).get()
+                    let offer = try await subscriber.prepare(direction: .recvonly, outgoingTracks: [:],
+                                                             poller: driver.poller).get()
                     let response = try await job.http.request("POST", "/whep/\(room)/\(job.resource)",
                                                               headers: authorization, body: Array(offer.utf8))
                     guard response.status == 201 else {

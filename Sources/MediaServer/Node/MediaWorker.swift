@@ -10,8 +10,8 @@ import STUN
 ///
 /// All state here is touched only on `loop` (`@unchecked Sendable` is sound because every entry
 /// point either runs on the loop or hops onto it first). The packet path — demultiplex, route,
-/// decrypt, fan out, encrypt, queue — runs without locks, tasks or per-packet allocation except
-/// the one ByteBuffer NIO needs for each outgoing datagram.
+/// decrypt, fan out, encrypt into the outgoing `DatagramBatch` — runs without locks, tasks or
+/// per-packet allocation.
 final class MediaWorker: @unchecked Sendable {
     let index: Int
     let loop: any EventLoop
@@ -21,6 +21,9 @@ final class MediaWorker: @unchecked Sendable {
 
     private var context: ChannelHandlerContext?
     private var channel: (any Channel)?
+    /// The media socket, which NIO reads and `outgoing` writes; nil while it is closed.
+    private var socketDescriptor: CInt?
+    private let outgoing = DatagramBatch()
     private var pendingFlush = false
     private var isShuttingDown = false
 
@@ -75,9 +78,16 @@ final class MediaWorker: @unchecked Sendable {
         logger.info("media port open", metadata: ["port": "\(port)"])
     }
 
+    /// The socket is made and bound here rather than by NIO, so the worker knows its descriptor
+    /// and can send batches on it directly (`DatagramBatch`); NIO owns it (reads, closes).
     private func bindUDP() -> EventLoopFuture<any Channel> {
-        DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        let descriptor: CInt
+        do {
+            descriptor = try UDPSocketDescriptor.bound(host: configuration.bindHost, port: port)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        return DatagramBootstrap(group: loop)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
             .channelOption(.socketOption(.so_rcvbuf), value: 4 * 1024 * 1024)
@@ -87,15 +97,23 @@ final class MediaWorker: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(WorkerChannelHandler(worker: self))
                 }
             }
-            .bind(host: configuration.bindHost, port: port)
+            .withBoundSocket(descriptor)
+            .map { [self] channel in
+                socketDescriptor = descriptor
+                return channel
+            }
     }
 
-    /// NIO closes a datagram channel on most send errors — ENETUNREACH when the route to one
-    /// client vanishes, EPERM from a local firewall — which would stop media for every peer on
-    /// this port. The shared socket must outlive any one peer, so it is bound again at once;
-    /// transports keep their routes (they live in the worker, not in the channel).
+    /// NIO closes a datagram channel on errors it cannot attribute to one peer (a read error;
+    /// a send error on the rare datagram too large for a `DatagramBatch` slot, which goes through
+    /// NIO), which would stop media for every peer on this port. Send errors of batched datagrams
+    /// never close it (`DatagramBatch` skips the one datagram). The shared socket must outlive any
+    /// one peer, so it is bound again at once; transports keep their routes (they live in the
+    /// worker, not in the channel).
     func channelClosed() {
         context = nil
+        socketDescriptor = nil
+        outgoing.discard()
         pendingFlush = false
         guard !isShuttingDown else { return }
         logger.error("media socket closed unexpectedly; binding it again", metadata: ["port": "\(port)"])
@@ -190,6 +208,12 @@ final class MediaWorker: @unchecked Sendable {
 
     /// Queues one datagram; the flush happens at the end of the read burst or of the tick.
     func send(to address: SocketAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
+        if let socketDescriptor, length <= DatagramBatch.slotSize {
+            if outgoing.isFull { sendBatch(on: socketDescriptor) }
+            if outgoing.append(to: address, length: length, write) { pendingFlush = true }
+            return
+        }
+        // Larger than a slot (nothing on the media path is): NIO's queue.
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: length)
         let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { write($0) }
@@ -209,9 +233,18 @@ final class MediaWorker: @unchecked Sendable {
     func flushIfNeeded() {
         flushTCP()
         for link in links.values { link.flush() }
-        guard pendingFlush, let context else { return }
+        guard pendingFlush else { return }
         pendingFlush = false
-        context.flush()
+        if let socketDescriptor { sendBatch(on: socketDescriptor) }
+        context?.flush()
+    }
+
+    private func sendBatch(on socketDescriptor: CInt) {
+        guard outgoing.count > 0 else { return }
+        let result = outgoing.flush(socket: socketDescriptor)
+        counters.sent += result.sent
+        counters.sendDropped += result.droppedNoBuffer
+        counters.sendFailed += result.failedDestination
     }
 
     // MARK: - Transports
@@ -253,6 +286,8 @@ struct WorkerCounters {
     var received = 0
     var sent = 0
     var dropped = 0
+    var sendDropped = 0
+    var sendFailed = 0
     var forwarded = 0
     var nackReceived = 0
     var nackSent = 0
@@ -276,6 +311,8 @@ struct WorkerCounters {
         if received > 0 { CascadeMetrics.udpReceived.increment(by: Int64(received)) }
         if sent > 0 { CascadeMetrics.udpSent.increment(by: Int64(sent)) }
         if dropped > 0 { CascadeMetrics.udpDropped.increment(by: Int64(dropped)) }
+        if sendDropped > 0 { CascadeMetrics.udpSendDropped.increment(by: Int64(sendDropped)) }
+        if sendFailed > 0 { CascadeMetrics.udpSendFailed.increment(by: Int64(sendFailed)) }
         if forwarded > 0 { CascadeMetrics.rtpForwarded.increment(by: Int64(forwarded)) }
         if nackReceived > 0 { CascadeMetrics.nackReceived.increment(by: Int64(nackReceived)) }
         if nackSent > 0 { CascadeMetrics.nackSent.increment(by: Int64(nackSent)) }

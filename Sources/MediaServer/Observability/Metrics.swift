@@ -12,7 +12,7 @@ public enum CascadeMetrics {
     public static func bootstrap() {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         // Register every media metric now, so /metrics lists them at zero before any traffic.
-        _ = (udpDropped, udpReceived, udpSent, rtpForwarded, nackReceived, nackSent, rtxSent, rtxReceived, pliSent)
+        _ = (udpDropped, udpReceived, udpSent, udpSendDropped, udpSendFailed, rtpForwarded, nackReceived, nackSent, rtxSent, rtxReceived, pliSent)
         _ = (transports, publications, linkTransports, relaysIncoming, relaysOutgoing)
     }
 
@@ -25,6 +25,8 @@ public enum CascadeMetrics {
     static let udpDropped = counter("udp_dropped_packets", "UDP datagrams dropped because they could not be parsed, authenticated or routed")
     static let udpReceived = counter("udp_received_packets", "UDP datagrams received on media ports")
     static let udpSent = counter("udp_sent_packets", "UDP datagrams sent from media ports")
+    static let udpSendDropped = counter("udp_send_dropped_packets", "UDP datagrams dropped because the kernel had no send buffer space")
+    static let udpSendFailed = counter("udp_send_failed_packets", "UDP datagrams the kernel refused for their destination (no route, firewall)")
     static let rtpForwarded = counter("rtp_forwarded_packets", "RTP packets forwarded to subscribers")
     static let nackReceived = counter("nack_received", "Sequence numbers NACKed by subscribers")
     static let nackSent = counter("nack_sent", "Sequence numbers NACKed upstream to publishers")

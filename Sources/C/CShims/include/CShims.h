@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/bio.h>
 #include <srtp2/srtp.h>
+#include <sys/socket.h>
 
 // BIO_set_mem_eof_return: an empty memory BIO reads as "retry" (-1), not EOF.
 void cshims_BIO_set_mem_eof_return(BIO *bio, long value);
@@ -33,5 +34,23 @@ EVP_PKEY *cshims_EVP_EC_gen_P256(void);
 
 // SRTP_MAX_TRAILER_LEN (an expression macro).
 int cshims_SRTP_MAX_TRAILER_LEN(void);
+
+// struct mmsghdr and sendmmsg(2) are declared only under _GNU_SOURCE, which Swift's Glibc module
+// does not define: the same layout under our name, and the call.
+typedef struct {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+} cshims_mmsghdr;
+int cshims_sendmmsg(int fd, cshims_mmsghdr *messages, unsigned int count);
+// recvmmsg(2) with MSG_DONTWAIT and no timeout.
+int cshims_recvmmsg(int fd, cshims_mmsghdr *messages, unsigned int count);
+
+// epoll(7), which Swift's Glibc module does not import (and whose event struct is packed):
+// a level-triggered read set whose events carry a caller-chosen 64-bit token.
+int cshims_epoll_create(void);
+int cshims_epoll_add_readable(int epoll, int fd, uint64_t token);
+int cshims_epoll_remove(int epoll, int fd);
+// epoll_wait with a zero timeout: writes up to `capacity` tokens, returns how many (or -1).
+int cshims_epoll_ready(int epoll, uint64_t *tokens, int capacity);
 
 #endif
