@@ -142,9 +142,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
         .testTarget(name: "MediaServerTests", dependencies: [
-            "MediaServer", "Auth", "STUN",
+            "MediaServer", "Auth",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Tests/MediaServerTests"),
         .testTarget(name: "MediaAPITests", dependencies: [
             "MediaAPI", "Auth",

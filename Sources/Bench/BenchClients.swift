@@ -76,7 +76,7 @@ final class BenchClients: @unchecked Sendable {
         var delayStats: [ObjectIdentifier: [LoopDelayStats]] = [:]
         for loop in subscriberGroup.makeIterator() {
             // Subscribers only need timers for ICE consent and DTLS retransmission (≥ 100 ms).
-            let driver = LoopDriver(loop: loop, tickMillis: 50, pollsSockets: true)
+            let driver = LoopDriver(loop: loop, tickMillis: 50)
             drivers.append(driver)
             certificates[ObjectIdentifier(driver)] = try DTLSCertificate.generateSelfSigned(commonName: "cascade-bench")
             delayStats[ObjectIdentifier(driver)] = (0..<groups).map { LoopDelayStats(group: $0) }
@@ -125,8 +125,7 @@ final class BenchClients: @unchecked Sendable {
                 group.addTask {
                     let subscriber = BenchSubscriber(loop: driver.loop, certificate: certificate, delayStats: stats,
                                                      decryptEvery: decryptEvery)
-                    let offer = try await subscriber.prepare(direction: .recvonly, outgoingTracks: [:],
-                                                             poller: driver.poller).get()
+                    let offer = try await subscriber.prepare(direction: .recvonly, outgoingTracks: [:]).get()
                     let response = try await job.http.request("POST", "/whep/\(room)/\(job.resource)",
                                                               headers: authorization, body: Array(offer.utf8))
                     guard response.status == 201 else {

@@ -25,12 +25,10 @@ class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
         transport.delegate = self
     }
 
-    /// Opens the socket and returns the SDP offer (on the loop). With a `poller`, it reads the
-    /// socket instead of NIO.
-    func prepare(direction: MediaDirection, outgoingTracks: [MediaKind: OutgoingTrack],
-                 poller: ClientSocketPoller? = nil) -> EventLoopFuture<String> {
+    /// Opens the socket and returns the SDP offer (on the loop).
+    func prepare(direction: MediaDirection, outgoingTracks: [MediaKind: OutgoingTrack]) -> EventLoopFuture<String> {
         loop.flatSubmit { [self] in
-            ClientUDPSocket.open(transport: transport, on: loop, poller: poller).map { [self] socket in
+            ClientUDPSocket.open(transport: transport, on: loop).map { [self] socket in
                 self.socket = socket
                 let offer = ClientNegotiation.makeOffer(for: transport, direction: direction,
                                                         capabilities: BenchCodecs.capabilities,

@@ -1,4 +1,3 @@
-import MediaServer
 import NIOCore
 
 /// One repeating timer per event loop that drives every peer on it (ICE consent, DTLS
@@ -9,12 +8,9 @@ final class LoopDriver: @unchecked Sendable {
     let loop: any EventLoop
     private(set) var peers: [BenchPeer] = []
     private var task: RepeatedTask?
-    /// Reads the subscribers' sockets (`ClientSocketPoller`), when the loop has one.
-    let poller: ClientSocketPoller?
 
-    init(loop: any EventLoop, tickMillis: Int64, pollsSockets: Bool = false) {
+    init(loop: any EventLoop, tickMillis: Int64) {
         self.loop = loop
-        poller = pollsSockets ? ClientSocketPoller(loop: loop) : nil
         task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(tickMillis), delay: .milliseconds(tickMillis)) {
             [self] _ in
             let now = NIODeadline.now().uptimeNanoseconds
@@ -34,7 +30,6 @@ final class LoopDriver: @unchecked Sendable {
     func stop() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             task?.cancel()
-            poller?.stop()
             let closing = peers.compactMap { $0.socket?.close() }
             peers = []
             return EventLoopFuture.andAllComplete(closing, on: loop)

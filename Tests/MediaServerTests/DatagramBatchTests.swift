@@ -1,10 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DTLS
 @testable import MediaServer
 import NIOCore
-import NIOPosix
 import XCTest
 
 /// A plain blocking UDP socket on 127.0.0.1 that the tests read with a timeout.
@@ -93,52 +91,5 @@ final class DatagramBatchTests: XCTestCase {
         batch.discard()
         XCTAssertEqual(batch.count, 0)
         XCTAssertFalse(batch.isFull)
-    }
-}
-
-final class ClientSocketPollerTests: XCTestCase {
-    func testThePollerReadsItsSocketsAndForgetsAClosedOne() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let loop = group.next()
-        let certificate = try DTLSCertificate.generateSelfSigned(commonName: "poller-test")
-        let poller = ClientSocketPoller(loop: loop, intervalMicros: 500)
-        let sockets = try loop.flatSubmit {
-            EventLoopFuture.whenAllSucceed((0..<2).map { _ in
-                ClientUDPSocket.open(transport: ClientTransport(certificate: certificate), on: loop, poller: poller)
-            }, on: loop)
-        }.wait()
-
-        let sender = try UDPSocketDescriptor.bound(host: "127.0.0.1", port: 0)
-        defer { close(sender) }
-        let batch = DatagramBatch(capacity: 8)
-        // Bytes no transport accepts (RFC 7983: 255 is nobody's): read, counted, dropped.
-        for (index, socket) in sockets.enumerated() {
-            for _ in 0...index {
-                XCTAssertTrue(batch.append(to: socket.localAddress!, length: 4) { buffer in
-                    buffer.copyBytes(from: [255, 0, 0, 0])
-                    return 4
-                })
-            }
-        }
-        XCTAssertEqual(batch.flush(socket: sender).sent, 3)
-
-        let deadline = Date().addingTimeInterval(5)
-        var counts: [Int] = []
-        repeat {
-            Thread.sleep(forTimeInterval: 0.01)
-            counts = try loop.submit { sockets.map(\.datagramsReceived) }.wait()
-        } while counts != [1, 2] && Date() < deadline
-        XCTAssertEqual(counts, [1, 2])
-
-        // Closing removes the descriptor from the poller before NIO closes it; datagrams sent to
-        // the old port afterwards go nowhere and nothing breaks.
-        try sockets[0].close().wait()
-        XCTAssertTrue(batch.append(to: sockets[0].localAddress!, length: 1) { _ in 1 })
-        _ = batch.flush(socket: sender)
-        Thread.sleep(forTimeInterval: 0.05)
-        XCTAssertEqual(try loop.submit { sockets.map(\.datagramsReceived) }.wait(), [1, 2])
-        try loop.submit { poller.stop() }.wait()
-        try sockets[1].close().wait()
     }
 }

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "CShims.h"
 #include <stddef.h>
-#include <sys/epoll.h>
 
 void cshims_BIO_set_mem_eof_return(BIO *bio, long value) { BIO_set_mem_eof_return(bio, value); }
 
@@ -46,25 +45,4 @@ _Static_assert(offsetof(cshims_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg
 
 int cshims_sendmmsg(int fd, cshims_mmsghdr *messages, unsigned int count) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, 0);
-}
-
-int cshims_recvmmsg(int fd, cshims_mmsghdr *messages, unsigned int count) {
-    return recvmmsg(fd, (struct mmsghdr *)messages, count, MSG_DONTWAIT, NULL);
-}
-
-int cshims_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
-
-int cshims_epoll_add_readable(int epoll, int fd, uint64_t token) {
-    struct epoll_event event = { .events = EPOLLIN, .data.u64 = token };
-    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
-}
-
-int cshims_epoll_remove(int epoll, int fd) { return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL); }
-
-int cshims_epoll_ready(int epoll, uint64_t *tokens, int capacity) {
-    struct epoll_event events[256];
-    if (capacity > 256) capacity = 256;
-    int count = epoll_wait(epoll, events, capacity, 0);
-    for (int i = 0; i < count; i++) tokens[i] = events[i].data.u64;
-    return count;
 }

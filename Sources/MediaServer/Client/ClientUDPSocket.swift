@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOPosix
 import STUN
@@ -25,9 +22,6 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
 
     private var channel: (any Channel)?
     private var context: ChannelHandlerContext?
-    /// Set when a `ClientSocketPoller` reads this socket instead of NIO.
-    private var poller: ClientSocketPoller?
-    private var descriptor: CInt?
     private var pendingFlush = false
     private var lastDestination: (TransportAddress, SocketAddress)?
     /// Received datagrams are copied here and decrypted in place.
@@ -44,15 +38,13 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
     }
 
     /// Binds an ephemeral port on `host` and wires it to `transport` (the transport's `output`).
-    /// Call on `loop`, which then owns the transport. With a `poller` (on the same loop), the
-    /// poller reads the socket and NIO only writes it.
+    /// Call on `loop`, which then owns the transport.
     public static func open(transport: ClientTransport, on loop: any EventLoop, host: String = "127.0.0.1",
-                            socketBufferBytes: Int = 1 << 20,
-                            poller: ClientSocketPoller? = nil) -> EventLoopFuture<ClientUDPSocket> {
+                            socketBufferBytes: Int = 1 << 20) -> EventLoopFuture<ClientUDPSocket> {
         loop.preconditionInEventLoop()
         let socket = ClientUDPSocket(loop: loop, transport: transport)
         transport.output = socket
-        let bootstrap = DatagramBootstrap(group: loop)
+        return DatagramBootstrap(group: loop)
             .channelOption(.datagramVectorReadMessageCount, value: 4)
             // One recvmmsg of up to 4 per readiness: a client's socket usually holds one or two
             // packets when epoll reports it (a media node sends each burst to many sockets), and
@@ -67,28 +59,12 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(ClientUDPHandler(socket: socket))
                 }
             }
-            .channelOption(.autoRead, value: poller == nil)
-        let bound: EventLoopFuture<any Channel>
-        if let poller {
-            do {
-                let descriptor = try UDPSocketDescriptor.bound(host: host, port: 0)
-                bound = bootstrap.withBoundSocket(descriptor).map { channel in
-                    socket.poller = poller
-                    socket.descriptor = descriptor
-                    poller.add(socket, descriptor: descriptor)
-                    return channel
-                }
-            } catch {
-                return loop.makeFailedFuture(error)
+            .bind(host: host, port: 0)
+            .map { channel in
+                socket.channel = channel
+                socket.localAddress = channel.localAddress
+                return socket
             }
-        } else {
-            bound = bootstrap.bind(host: host, port: 0)
-        }
-        return bound.map { channel in
-            socket.channel = channel
-            socket.localAddress = channel.localAddress
-            return socket
-        }
     }
 
     fileprivate func attach(context: ChannelHandlerContext) {
@@ -96,23 +72,12 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
     }
 
     fileprivate func datagramReceived(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        datagramsReceived += 1
         let data = envelope.data
         let length = data.readableBytes
         guard length <= scratch.count, let source = envelope.remoteAddress.transportAddress else { return }
         data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
-        received(scratch, length: length, from: source, nowNanos: NIODeadline.now().uptimeNanoseconds)
-    }
-
-    /// One datagram in memory the caller lends (decrypted in place).
-    func received(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: TransportAddress, nowNanos: UInt64) {
-        datagramsReceived += 1
-        transport.receive(buffer, length: length, from: source, nowNanos: nowNanos)
-    }
-
-    /// The poller must forget the descriptor before NIO closes it.
-    fileprivate func channelClosed() {
-        if let descriptor { poller?.remove(descriptor: descriptor) }
-        descriptor = nil
+        transport.receive(scratch, length: length, from: source, nowNanos: NIODeadline.now().uptimeNanoseconds)
     }
 
     // MARK: - DatagramSender
@@ -135,7 +100,7 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
         return socketAddress
     }
 
-    func readBurstEnded() {
+    fileprivate func readBurstEnded() {
         if let afterReadBurst { afterReadBurst() } else { flushIfNeeded() }
     }
 
@@ -156,7 +121,6 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
         loop.flatSubmit { [self] in
             transport.close(reason: "closed by the client")
             flushIfNeeded()
-            channelClosed()
             guard let channel else { return loop.makeSucceededVoidFuture() }
             return channel.close()
         }
@@ -180,10 +144,6 @@ private final class ClientUDPHandler: ChannelInboundHandler {
         socket.datagramReceived(unwrapInboundIn(data))
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        socket.channelClosed()
-        context.fireChannelInactive()
-    }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         socket.readBurstEnded()

@@ -4,8 +4,8 @@ import Glibc
 import NIOCore
 
 /// A UDP socket made and bound here rather than by NIO, so its owner knows the descriptor and can
-/// send or receive batches on it directly (`DatagramBatch`, `ClientSocketPoller`); it is then
-/// handed to NIO with `DatagramBootstrap.withBoundSocket`, which owns and closes it.
+/// send batches on it directly (`DatagramBatch`); it is then handed to NIO with
+/// `DatagramBootstrap.withBoundSocket`, which reads it, owns it and closes it.
 enum UDPSocketDescriptor {
     static func bound(host: String, port: Int) throws -> CInt {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)

@@ -42,15 +42,5 @@ typedef struct {
     unsigned int msg_len;
 } cshims_mmsghdr;
 int cshims_sendmmsg(int fd, cshims_mmsghdr *messages, unsigned int count);
-// recvmmsg(2) with MSG_DONTWAIT and no timeout.
-int cshims_recvmmsg(int fd, cshims_mmsghdr *messages, unsigned int count);
-
-// epoll(7), which Swift's Glibc module does not import (and whose event struct is packed):
-// a level-triggered read set whose events carry a caller-chosen 64-bit token.
-int cshims_epoll_create(void);
-int cshims_epoll_add_readable(int epoll, int fd, uint64_t token);
-int cshims_epoll_remove(int epoll, int fd);
-// epoll_wait with a zero timeout: writes up to `capacity` tokens, returns how many (or -1).
-int cshims_epoll_ready(int epoll, uint64_t *tokens, int capacity);
 
 #endif
