@@ -28,7 +28,7 @@ class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
     /// Opens the socket and returns the SDP offer (on the loop).
     func prepare(direction: MediaDirection, outgoingTracks: [MediaKind: OutgoingTrack]) -> EventLoopFuture<String> {
         loop.flatSubmit { [self] in
-            ClientUDPSocket.open(transport: transport, on: loop).map { [self] socket in
+            ClientUDPSocket.open(transport: transport, on: loop, datagramsPerRead: 4).map { [self] socket in
                 self.socket = socket
                 let offer = ClientNegotiation.makeOffer(for: transport, direction: direction,
                                                         capabilities: BenchCodecs.capabilities,

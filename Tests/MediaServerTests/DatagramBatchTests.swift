@@ -5,7 +5,8 @@ import Glibc
 import NIOCore
 import XCTest
 
-/// A plain blocking UDP socket on 127.0.0.1 that the tests read with a timeout.
+/// A UDP socket on 127.0.0.1 (non-blocking, as `UDPSocketDescriptor` makes them) that the tests
+/// read with a timeout.
 private final class TestReceiver {
     let descriptor: CInt
     let address: SocketAddress

@@ -39,19 +39,24 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
 
     /// Binds an ephemeral port on `host` and wires it to `transport` (the transport's `output`).
     /// Call on `loop`, which then owns the transport.
+    ///
+    /// `datagramsPerRead` is how many datagrams one readiness may read: the default suits a socket
+    /// that receives bursts (a cascade link carries every relayed track). A load generator with
+    /// hundreds of subscriber sockets passes 4: each socket usually holds one or two packets when
+    /// epoll reports it (a media node sends each burst to many sockets), and a larger read would
+    /// spend a second `recvmmsg` finding it empty. Epoll is level-triggered, so what is left is
+    /// reported again.
     public static func open(transport: ClientTransport, on loop: any EventLoop, host: String = "127.0.0.1",
-                            socketBufferBytes: Int = 1 << 20) -> EventLoopFuture<ClientUDPSocket> {
+                            socketBufferBytes: Int = 1 << 20,
+                            datagramsPerRead: Int = 64) -> EventLoopFuture<ClientUDPSocket> {
         loop.preconditionInEventLoop()
         let socket = ClientUDPSocket(loop: loop, transport: transport)
         transport.output = socket
+        let vector = min(max(datagramsPerRead, 1), 16)
         return DatagramBootstrap(group: loop)
-            .channelOption(.datagramVectorReadMessageCount, value: 4)
-            // One recvmmsg of up to 4 per readiness: a client's socket usually holds one or two
-            // packets when epoll reports it (a media node sends each burst to many sockets), and
-            // NIO's default of 4 reads would spend a second syscall finding it empty.
-            // Level-triggered epoll reports the socket again if more is left.
-            .channelOption(.maxMessagesPerRead, value: 1)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4 * 2048))
+            .channelOption(.datagramVectorReadMessageCount, value: vector)
+            .channelOption(.maxMessagesPerRead, value: UInt(max(datagramsPerRead / vector, 1)))
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vector * 2048))
             .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(socketBufferBytes))
             .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(socketBufferBytes))
             .channelInitializer { channel in
@@ -143,7 +148,6 @@ private final class ClientUDPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         socket.datagramReceived(unwrapInboundIn(data))
     }
-
 
     func channelReadComplete(context: ChannelHandlerContext) {
         socket.readBurstEnded()
