@@ -19,12 +19,10 @@ final class MediaWorker: @unchecked Sendable {
     let logger: Logger
     let port: Int
 
-    private var context: ChannelHandlerContext?
     private var channel: (any Channel)?
     /// The media socket, which NIO reads and `outgoing` writes; nil while it is closed.
     private var socketDescriptor: CInt?
     private let outgoing = DatagramBatch()
-    private var pendingFlush = false
     private var isShuttingDown = false
 
     /// ICE routing: a binding request's USERNAME is `serverUfrag:clientUfrag` (RFC 8445 §7.2.2).
@@ -104,17 +102,14 @@ final class MediaWorker: @unchecked Sendable {
             }
     }
 
-    /// NIO closes a datagram channel on errors it cannot attribute to one peer (a read error;
-    /// a send error on the rare datagram too large for a `DatagramBatch` slot, which goes through
-    /// NIO), which would stop media for every peer on this port. Send errors of batched datagrams
-    /// never close it (`DatagramBatch` skips the one datagram). The shared socket must outlive any
+    /// NIO closes a datagram channel on a read error it cannot attribute to one peer, which would
+    /// stop media for every peer on this port. Send errors never close it (`DatagramBatch` skips
+    /// the one datagram). The shared socket must outlive any
     /// one peer, so it is bound again at once; transports keep their routes (they live in the
     /// worker, not in the channel).
     func channelClosed() {
-        context = nil
         socketDescriptor = nil
         outgoing.discard()
-        pendingFlush = false
         guard !isShuttingDown else { return }
         logger.error("media socket closed unexpectedly; binding it again", metadata: ["port": "\(port)"])
         bindUDP().whenComplete { [self] result in
@@ -137,10 +132,6 @@ final class MediaWorker: @unchecked Sendable {
             closeTCP()
         }.get()
         try? await channel?.close()
-    }
-
-    func attach(context: ChannelHandlerContext) {
-        self.context = context
     }
 
     func socketError(_ error: any Error) {
@@ -208,19 +199,15 @@ final class MediaWorker: @unchecked Sendable {
 
     /// Queues one datagram; the flush happens at the end of the read burst or of the tick.
     func send(to address: SocketAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
-        if let socketDescriptor, length <= DatagramBatch.slotSize {
-            if outgoing.isFull { sendBatch(on: socketDescriptor) }
-            if outgoing.append(to: address, length: length, write) { pendingFlush = true }
+        guard let socketDescriptor else { return }
+        // Only a forwarded packet that arrived near the 2 KiB receive limit can outgrow a slot once
+        // its header extensions and SRTP tag are added: dropped like any datagram with no room.
+        guard length <= DatagramBatch.slotSize else {
+            counters.sendDropped += 1
             return
         }
-        // Larger than a slot (nothing on the media path is): NIO's queue.
-        guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: length)
-        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { write($0) }
-        guard written > 0 else { return }
-        context.write(NIOAny(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
-        counters.sent += 1
-        pendingFlush = true
+        if outgoing.isFull { sendBatch(on: socketDescriptor) }
+        _ = outgoing.append(to: address, length: length, write)
     }
 
     func send(_ bytes: [UInt8], to address: SocketAddress) {
@@ -233,10 +220,7 @@ final class MediaWorker: @unchecked Sendable {
     func flushIfNeeded() {
         flushTCP()
         for link in links.values { link.flush() }
-        guard pendingFlush else { return }
-        pendingFlush = false
         if let socketDescriptor { sendBatch(on: socketDescriptor) }
-        context?.flush()
     }
 
     private func sendBatch(on socketDescriptor: CInt) {

@@ -1,20 +1,15 @@
 import NIOCore
 
-/// The NIO end of a worker's UDP socket: hands every datagram to the worker and flushes what
-/// the worker queued once per read burst, so a burst of packets costs one `sendmmsg`.
+/// The NIO end of a worker's UDP socket, which NIO only reads: hands every datagram to the worker
+/// and flushes what the worker queued (`DatagramBatch`) once per read burst, so a burst of packets
+/// costs one `sendmmsg`.
 final class WorkerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let worker: MediaWorker
 
     init(worker: MediaWorker) {
         self.worker = worker
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        worker.attach(context: context)
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -25,7 +25,7 @@ public enum CascadeMetrics {
     static let udpDropped = counter("udp_dropped_packets", "UDP datagrams dropped because they could not be parsed, authenticated or routed")
     static let udpReceived = counter("udp_received_packets", "UDP datagrams received on media ports")
     static let udpSent = counter("udp_sent_packets", "UDP datagrams sent from media ports")
-    static let udpSendDropped = counter("udp_send_dropped_packets", "UDP datagrams dropped because the kernel had no send buffer space")
+    static let udpSendDropped = counter("udp_send_dropped_packets", "UDP datagrams dropped on the way out: no kernel send buffer space, or too large for a send slot")
     static let udpSendFailed = counter("udp_send_failed_packets", "UDP datagrams the kernel refused for their destination (no route, firewall)")
     static let rtpForwarded = counter("rtp_forwarded_packets", "RTP packets forwarded to subscribers")
     static let nackReceived = counter("nack_received", "Sequence numbers NACKed by subscribers")
