@@ -35,15 +35,8 @@ extension Bench {
             var options = FanoutOptions()
             options.subscribers = subscribers
             options.publishers = publishers
-            options.durationSeconds = client.duration
-            options.warmupSeconds = client.warmup
-            options.videoBitrateBps = client.videoBitrate
-            options.clientThreads = client.clientThreads
-            options.decryptEvery = client.decryptEvery
-            let quiet = client.json
-            let result = try await FanoutBenchmark.run(options) { message in
-                if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
-            }
+            client.configure(&options)
+            let result = try await FanoutBenchmark.run(options, progress: client.progress)
             try Bench.printResult(result, json: client.json, text: result.textReport)
         }
     }
@@ -72,15 +65,8 @@ extension Bench {
         func run() async throws {
             var options = CascadeOptions()
             options.streams = streams
-            options.durationSeconds = client.duration
-            options.warmupSeconds = client.warmup
-            options.videoBitrateBps = client.videoBitrate
-            options.clientThreads = client.clientThreads
-            options.decryptEvery = client.decryptEvery
-            let quiet = client.json
-            let result = try await CascadeBenchmark.run(options) { message in
-                if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
-            }
+            client.configure(&options)
+            let result = try await CascadeBenchmark.run(options, progress: client.progress)
             try Bench.printResult(result, json: client.json, text: result.textReport)
         }
     }
@@ -104,6 +90,22 @@ extension Bench {
 
             @Flag(help: "Print the result as JSON.")
             var json = false
+
+        func configure(_ options: inout some LoadGeneratorSettings) {
+            options.durationSeconds = duration
+            options.warmupSeconds = warmup
+            options.videoBitrateBps = videoBitrate
+            options.clientThreads = clientThreads
+            options.decryptEvery = decryptEvery
+        }
+
+        /// Progress lines on stderr, unless `--json` wants stdout and stderr quiet.
+        var progress: @Sendable (String) -> Void {
+            let quiet = json
+            return { message in
+                if !quiet { FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
+            }
+        }
 
         func validate() throws {
             guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup ≥ 0") }

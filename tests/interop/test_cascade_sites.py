@@ -155,22 +155,30 @@ def hybrid_zones(topology: sites.Topology) -> list[Zone]:
     return [site_zone(topology, "office", fallback=["cloud"]), site_zone(topology, "cloud", fallback=["office"])]
 
 
+def office_node() -> MediaNode:
+    """The hybrid layout's office node: behind the office firewall, so it dials out."""
+    return MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT)
+
+
+def cloud_node() -> MediaNode:
+    """The hybrid layout's (first) cloud node: reachable from everywhere."""
+    return MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)
+
+
 def run_layout(topology: sites.Topology, layout: str, outside: int) -> dict:
     """One meeting (3 office participants + `outside` in the cloud) in one layout; returns the
     bytes that crossed the WAN each way over a 10 s window once everyone saw everyone."""
     topology.unblock_inbound("office")
     topology.block_inbound("office")
-    office_node = MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT)
-    cloud_node = MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)
     if layout == "cascaded":
-        nodes = [office_node, cloud_node]
+        nodes = [office_node(), cloud_node()]
     elif layout == "office-node":
-        nodes = [office_node]
+        nodes = [office_node()]
         # A fully private deployment: outside participants reach the office node through an
         # opened media port (control still reaches it over the node's uplink).
         topology.allow_inbound("office", "udp", MEDIA_PORT)
     else:
-        nodes = [cloud_node]
+        nodes = [cloud_node()]
     tag = f"hybrid-{layout}-{outside}"
     with Cluster(topology, nodes, hybrid_zones(topology), "cloud", ARTIFACTS, tag=tag) as cluster:
         cluster.start_all()
@@ -270,8 +278,7 @@ def test_wan_loss_is_repaired_hop_by_hop(hybrid):
     sent in the window are decoded), and the repair happens on the link: the cloud node NACKs
     the office node, which answers from its own history, and the other way round."""
     hybrid.block_inbound("office")
-    nodes = [MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT),
-             MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)]
+    nodes = [office_node(), cloud_node()]
     with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="wan-loss") as cluster:
         cluster.start_all()
         participants = Participants(hybrid, cluster.control_url, "wan-loss", "wan-loss")
@@ -322,8 +329,7 @@ def test_killed_cloud_node_participants_resume_and_office_media_never_stops(hybr
     10 s; the office participants' media between themselves never pauses."""
     hybrid.block_inbound("office")
     second = hybrid.add_address("cloud")
-    nodes = [MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT),
-             MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT),
+    nodes = [office_node(), cloud_node(),
              MediaNode("cloud-2", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT, address=second)]
     room = "failover"
     with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="failover") as cluster:
@@ -384,10 +390,9 @@ def test_adding_a_media_node_is_an_entry_in_the_deployment_file(hybrid):
 
     hybrid.block_inbound("office")
     zones = hybrid_zones(hybrid)
-    cloud_node = MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)
-    office_node = MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT)
+    office = office_node()
     room = "grows"
-    with Cluster(hybrid, [cloud_node], zones, "cloud", ARTIFACTS, tag="add-node") as cluster:
+    with Cluster(hybrid, [cloud_node()], zones, "cloud", ARTIFACTS, tag="add-node") as cluster:
         cluster.start_all()
         participants = Participants(hybrid, cluster.control_url, room, "add-node")
 
@@ -401,9 +406,9 @@ def test_adding_a_media_node_is_an_entry_in_the_deployment_file(hybrid):
             participants.wait_all_see_all(timeout=60)
             assert placed("office") == "cloud-1"
 
-            cluster.nodes[office_node.id] = office_node
+            cluster.nodes[office.id] = office
             cluster.config = cluster_module.deployment(hybrid, list(cluster.nodes.values()), zones, "cloud")
-            cluster.start_node(office_node.id)  # rewrites the file, then starts the node
+            cluster.start_node(office.id)  # rewrites the file, then starts the node
             deadline = time.monotonic() + 15
             while placed("office") != "office-1":
                 assert time.monotonic() < deadline, "control did not place the office zone on the new node"
@@ -459,8 +464,7 @@ def test_media_across_the_link_comes_back_after_a_wan_outage(hybrid):
     """The WAN drops everything for 8 s (longer than the link's ICE checks tolerate), then comes
     back: media between the office and the cloud flows again within 15 s, with nobody rejoining."""
     hybrid.block_inbound("office")
-    nodes = [MediaNode("office-1", "office", "office", reachable=False, media_port=MEDIA_PORT),
-             MediaNode("cloud-1", "cloud", "cloud", reachable=True, media_port=MEDIA_PORT)]
+    nodes = [office_node(), cloud_node()]
     with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="wan-outage") as cluster:
         cluster.start_all()
         participants = Participants(hybrid, cluster.control_url, "wan-outage", "wan-outage")
