@@ -132,15 +132,6 @@ def selected_pair(driver) -> dict:
     return result
 
 
-def wait_frames(driver, name: str, minimum: int = 30, seconds: float = 3) -> tuple[dict, dict]:
-    first = chromium.call(driver, "stats", name)["inboundVideo"]
-    time.sleep(seconds)
-    second = chromium.call(driver, "stats", name)["inboundVideo"]
-    assert first and second, "no inbound video"
-    assert second["framesDecoded"] - first["framesDecoded"] >= minimum, f"framesDecoded stalled: {first} -> {second}"
-    return first, second
-
-
 def test_udp_blocked_chromium_publishes_and_plays_over_ice_tcp(site, browsers):
     client, server, _ = site
     publisher = browsers("publisher")
@@ -155,7 +146,7 @@ def test_udp_blocked_chromium_publishes_and_plays_over_ice_tcp(site, browsers):
                   server.token(ROOM, "tcp-player", subscribe=True), timeout=40)
     pair = selected_pair(player)
     assert pair["local"]["protocol"] == "tcp" and pair["remote"]["protocol"] == "tcp", f"player pair {pair}"
-    wait_frames(player, "play")
+    chromium.wait_decoding(player, "play")
 
     assert 200 <= chromium.call(player, "stop", "play") < 300
     assert 200 <= chromium.call(publisher, "stop", "pub") < 300

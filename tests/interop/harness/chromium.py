@@ -113,6 +113,25 @@ def call(driver: webdriver.Chrome, fn: str, *args, timeout: float = 30):
     return result["value"]
 
 
+def wait_decoding(driver: webdriver.Chrome, name: str, minimum: int = 30, seconds: float = 3,
+                  first_within: float = 10) -> tuple[dict, dict]:
+    """Waits (up to `first_within` s) until the session `name` has inbound video — its stats
+    appear with the first packet, a moment after ICE connects (key frame request, one round
+    trip) — then asserts `framesDecoded` grows by at least `minimum` in `seconds`.
+    Returns the two inbound-video stats samples."""
+    deadline = time.monotonic() + first_within
+    first = call(driver, "stats", name)["inboundVideo"]
+    while not first and time.monotonic() < deadline:
+        time.sleep(0.2)
+        first = call(driver, "stats", name)["inboundVideo"]
+    assert first, f"{name}: no inbound video within {first_within} s"
+    time.sleep(seconds)
+    second = call(driver, "stats", name)["inboundVideo"]
+    assert second and second["framesDecoded"] - first["framesDecoded"] >= minimum, (
+        f"{name}: framesDecoded stalled: {first} -> {second}")
+    return first, second
+
+
 def sample_outbound_bitrate(driver: webdriver.Chrome, name: str, seconds: float, interval: float = 1.0,
                             stop_above: float | None = None) -> list[tuple[float, float]]:
     """Samples the session's outbound video bitrate every `interval` for up to `seconds`

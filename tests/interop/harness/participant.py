@@ -44,6 +44,8 @@ class Participant:
         self.started = time.time()
         self.history: dict[str, dict] = {}  # participantId -> frames/rms summed over subscriptions ended
         self.media_epoch = 0
+        self.bytes_sent = 0  # RTP payload bytes of every publisher this process had
+        self.bytes_sent_before = 0  # ... of the publishers already closed
 
     # --- media -------------------------------------------------------------------------------
 
@@ -102,6 +104,8 @@ class Participant:
         for publication_id in old:
             await self.drop(publication_id)
         if self.publisher:
+            await self.count_sent()
+            self.bytes_sent_before = self.bytes_sent
             await self.publisher.close()
             self.publisher = None
         await self.publish()
@@ -130,6 +134,7 @@ class Participant:
                 if isinstance(message, dict):
                     await self.on_message(message)
             if time.monotonic() >= next_write:
+                await self.count_sent()
                 self.write()
                 next_write = time.monotonic() + 1.0
             await asyncio.sleep(0.05)
@@ -168,6 +173,7 @@ class Participant:
         stats = {
             "name": self.args.name, "participantId": self.participant_id, "publicationId": self.publication_id,
             "framesSent": self.publisher.video.frames_sent if self.publisher else 0,
+            "bytesSent": self.bytes_sent,
             "names": self.names, "received": received, "moves": self.moves, "events": self.events,
             "errors": self.errors[-20:], "time": time.time(),
         }
@@ -175,7 +181,18 @@ class Participant:
         temporary.write_text(json.dumps(stats))
         os.replace(temporary, self.args.out)
 
+    async def count_sent(self) -> None:
+        """What this participant published so far (aiortc's outbound-rtp bytesSent, audio and
+        video), so a test can scale what it measured on a link by what was sent meanwhile."""
+        total = 0
+        if self.publisher:
+            for sender in self.publisher.pc.getSenders():
+                report = await sender.getStats()
+                total += sum(s.bytesSent for s in report.values() if getattr(s, "type", "") == "outbound-rtp")
+        self.bytes_sent = self.bytes_sent_before + total
+
     async def close(self) -> None:
+        await self.count_sent()
         self.write()
         for publication_id in list(self.subs):
             await self.drop(publication_id)
@@ -195,7 +212,16 @@ async def main() -> None:
     parser.add_argument("--height", type=int, default=120)
     parser.add_argument("--address", help="the one local address to gather ICE candidates on (the site's WAN "
                                            "address; default: aiortc_peers' loopback-only gathering)")
+    parser.add_argument("--video-bitrate", type=int, default=150_000,
+                        help="the VP8 encoder's fixed target (bits/s; 0: aiortc's own, adapted to REMB)")
     args = parser.parse_args()
+    if args.video_bitrate:
+        # A fixed rate makes every layout of a meeting the same meeting: left to REMB, each
+        # encoder settles anywhere between 110 and 230 kbps on two busy cores, and aiortc
+        # recreates its encoder (a key frame) whenever the estimate moves by more than 10 %.
+        import aiortc.codecs.vpx as vpx
+
+        vpx.DEFAULT_BITRATE = vpx.MIN_BITRATE = vpx.MAX_BITRATE = args.video_bitrate
     if args.address:
         import aioice.ice
 
