@@ -23,6 +23,10 @@ public final class PublisherTrack {
     private var audioLevels = AudioLevelAccumulator()
 
     private let counters: ForwardingCounters
+    /// Where this track defers its fan-out to the end of the read burst; nil: at once.
+    private let fanout: FanoutQueue?
+    /// Packets received in this read burst and not fanned out yet (they wait in `history`).
+    private var pending: [PendingPacket] = []
     private let audioLevelID: UInt8?
     private var unwrapper = SequenceNumberUnwrapper()
     private var nack = NackGenerator()
@@ -32,13 +36,14 @@ public final class PublisherTrack {
     private let recoveryBuffer: UnsafeMutableRawBufferPointer
 
     public init(mid: String, codec: TrackCodec, ssrc: UInt32?, rtxSSRC: UInt32?, extensionIDs: ExtensionIDs,
-                localSSRC: UInt32, counters: ForwardingCounters) {
+                localSSRC: UInt32, counters: ForwardingCounters, fanout: FanoutQueue? = nil) {
         self.mid = mid
         self.codec = codec
         self.ssrc = ssrc
         self.rtxSSRC = rtxSSRC
         self.localSSRC = localSSRC
         self.counters = counters
+        self.fanout = fanout
         self.audioLevelID = codec.kind == .audio ? extensionIDs.audioLevel : nil
         // Audio needs little history: Opus repairs itself (FEC/PLC) and NACK rarely arrives in time.
         self.history = PacketHistory(capacity: codec.kind == .video ? 1024 : 128)
@@ -73,6 +78,7 @@ public final class PublisherTrack {
 
     /// The publisher switched SSRC (a client restarted its sender): forget the old stream.
     private func restart(ssrc newSSRC: UInt32) {
+        forwardPending()
         ssrc = newSSRC
         unwrapper.reset()
         nack.reset()
@@ -119,7 +125,7 @@ public final class PublisherTrack {
         nack.received(sequenceNumber: header.sequenceNumber, isRetransmission: isRetransmission, nowNanos: nowNanos)
         statistics?.received(sequenceNumber: header.sequenceNumber, rtpTimestamp: header.timestamp,
                              packetBytes: packet.count, nowNanos: nowNanos)
-        _ = history.store(packet: packet, extendedSequence: extended, nowNanos: nowNanos)
+        let isStored = history.store(packet: packet, extendedSequence: extended, nowNanos: nowNanos)
 
         // Padding-only packets (bandwidth probes) carry no media for subscribers.
         guard header.payloadLength > 0 else { return }
@@ -131,11 +137,42 @@ public final class PublisherTrack {
             audioLevel = RTPExtensionValue.audioLevel(packet, range)
             if let audioLevel, !isRetransmission { audioLevels.add(audioLevel) }
         }
-        guard isForwarding else { return }
-        for subscriber in subscribers {
-            subscriber.forward(packet, header: header, extendedSequence: extended, isKeyframe: isKeyframe,
-                               audioLevel: audioLevel, nowNanos: nowNanos)
+        guard isForwarding, !subscribers.isEmpty else { return }
+        let packetInfo = PendingPacket(extendedSequence: extended, header: header, isKeyframe: isKeyframe,
+                                       audioLevel: audioLevel, nowNanos: nowNanos)
+        if let fanout, isStored {
+            if pending.isEmpty { fanout.schedule(self) }
+            pending.append(packetInfo)
+            // Well inside the history ring (128 audio slots), so a pending packet is never evicted.
+            if pending.count == Self.maximumPending { forwardPending() }
+            return
         }
+        // Not kept (larger than a history slot): after what is pending, in order.
+        forwardPending()
+        for subscriber in subscribers { deliver(packet, packetInfo, to: subscriber) }
+    }
+
+    static let maximumPending = 32
+
+    /// Fans out the packets of this read burst, subscriber by subscriber (see `FanoutQueue`).
+    func forwardPending() {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
+        guard isForwarding else { return }
+        let targets = subscribers
+        for subscriber in targets {
+            for packetInfo in pending {
+                history.withPacket(extendedSequence: packetInfo.extendedSequence) { packet in
+                    deliver(packet, packetInfo, to: subscriber)
+                }
+            }
+        }
+    }
+
+    private func deliver(_ packet: UnsafeRawBufferPointer, _ packetInfo: PendingPacket, to subscriber: SubscriberTrack) {
+        subscriber.forward(packet, header: packetInfo.header, extendedSequence: packetInfo.extendedSequence,
+                           isKeyframe: packetInfo.isKeyframe, audioLevel: packetInfo.audioLevel,
+                           nowNanos: packetInfo.nowNanos)
     }
 
     // MARK: - Feedback to the publisher
@@ -216,7 +253,17 @@ public final class PublisherTrack {
 
     /// The publisher left: every subscriber's source is gone.
     func close() {
+        pending.removeAll()
         for subscriber in subscribers { subscriber.sourceEnded() }
         subscribers.removeAll()
     }
+}
+
+/// What the fan-out needs of a received packet besides its bytes (which stay in the history).
+struct PendingPacket {
+    var extendedSequence: Int64
+    var header: RTPHeader
+    var isKeyframe: Bool
+    var audioLevel: AudioLevel?
+    var nowNanos: UInt64
 }

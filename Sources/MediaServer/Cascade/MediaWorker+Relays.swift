@@ -157,7 +157,7 @@ extension MediaWorker {
             let codec = TrackCodec(kind: kind, name: track.codec, clockRate: track.clockRate, channels: track.channels,
                                    payloadType: track.payloadType, rtxPayloadType: track.rtxPayloadType, fmtp: track.fmtp)
             tracks.append(PublisherTrack(mid: track.mid, codec: codec, ssrc: track.ssrc, rtxSSRC: track.rtxSSRC,
-                                         extensionIDs: CascadeLink.extensionIDs, localSSRC: localSSRC, counters: forwardingCounters))
+                                         extensionIDs: CascadeLink.extensionIDs, localSSRC: localSSRC, counters: forwardingCounters, fanout: fanout))
         }
         guard !tracks.isEmpty else { throw .noCommonCodec("the relayed publication has no usable track") }
         let publication = Publication(id: resource, identity: description.identity, tracks: tracks,

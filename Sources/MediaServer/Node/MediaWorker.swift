@@ -40,6 +40,8 @@ final class MediaWorker: @unchecked Sendable {
     /// Set by the node before the worker starts; shared by every transport of the node.
     var certificate: DTLSCertificate?
     let forwardingCounters = ForwardingCounters()
+    /// Publisher tracks whose packets of this read burst still wait to be fanned out.
+    let fanout = FanoutQueue()
 
     /// Decrypted packets are copied here, so the receive buffer (shared with the rest of the
     /// vector read) is never mutated and never copied-on-write.
@@ -217,7 +219,9 @@ final class MediaWorker: @unchecked Sendable {
         }
     }
 
+    /// The end of a read burst (or a tick): fan out what arrived, then send it all.
     func flushIfNeeded() {
+        fanout.run()
         flushTCP()
         for link in links.values { link.flush() }
         if let socketDescriptor { sendBatch(on: socketDescriptor) }

@@ -33,7 +33,7 @@ extension MediaWorker {
             tracks.append(PublisherTrack(
                 mid: media.mid, codec: TrackCodec(media, codec), ssrc: media.remoteSSRCs.first?.primary,
                 rtxSSRC: media.remoteSSRCs.first?.rtx, extensionIDs: ExtensionIDs(media.extensions),
-                localSSRC: localSSRC, counters: forwardingCounters))
+                localSSRC: localSSRC, counters: forwardingCounters, fanout: fanout))
         }
         let publication = Publication(
             id: resourceID.description, identity: request.identity, tracks: tracks, extensionIDs: extensionIDs,
