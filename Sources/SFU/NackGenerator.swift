@@ -5,7 +5,10 @@
 // an entry is first requested after a short reorder delay (0 = immediately), repeated every
 // max(RTT, minimumRetryInterval), and dropped after `maxRetries` requests or `maxAge`. When more
 // than `maxMissing` packets are outstanding NACKing cannot catch up, so the list is cleared and
-// `needsKeyframe` is raised (RFC 4585 §6.3.1: PLI).
+// `needsKeyframe` is raised (RFC 4585 §6.3.1: PLI). It is raised too when a packet is given up:
+// the frames after it reference what never arrived, and every decoder downstream stays stuck until
+// the next key frame — which, after a WAN outage of a few seconds, no one else asks for (an aiortc
+// subscriber waited 9 s).
 //
 // `received` runs per packet and does not allocate once the dictionary capacity is reserved
 // (it never exceeds `maxMissing`). `due` runs on a timer and returns an array.
@@ -104,14 +107,9 @@ public struct NackGenerator {
         let retry = retryIntervalNanos
         let oldestWanted = (highest ?? 0) - configuration.maxSequenceAge
         for (seq, entry) in missing {
-            if seq < oldestWanted {
-                missing.removeValue(forKey: seq)
-                lostCount += 1
-                continue
-            }
-            if nowNanos >= entry.detectedAt, nowNanos - entry.detectedAt > configuration.maxAgeNanos {
-                missing.removeValue(forKey: seq)
-                lostCount += 1
+            if seq < oldestWanted
+                || (nowNanos >= entry.detectedAt && nowNanos - entry.detectedAt > configuration.maxAgeNanos) {
+                giveUp(seq)
                 continue
             }
             let isDue = entry.requests == 0
@@ -119,8 +117,7 @@ public struct NackGenerator {
                 : nowNanos >= entry.lastRequestedAt &+ retry
             guard isDue else { continue }
             if entry.requests >= configuration.maxRetries {
-                missing.removeValue(forKey: seq)
-                lostCount += 1
+                giveUp(seq)
                 continue
             }
             if entry.requests == 0 { requestedCount += 1 }
@@ -130,6 +127,13 @@ public struct NackGenerator {
         }
         result.sort()
         return result.map { UInt16(truncatingIfNeeded: $0) }
+    }
+
+    /// A missing packet is lost for good: stop asking, and ask for a key frame instead.
+    private mutating func giveUp(_ seq: Int64) {
+        missing.removeValue(forKey: seq)
+        lostCount += 1
+        needsKeyframe = true
     }
 
     /// When `due` should next be called, or nil when nothing is outstanding.

@@ -27,6 +27,8 @@ public final class PublisherTrack {
     private let fanout: FanoutQueue?
     /// Packets received in this read burst and not fanned out yet (they wait in `history`).
     private var pending: [PendingPacket] = []
+    /// When the newest packet arrived (RTX included), to tell an outage from a loss.
+    private var lastReceivedNanos: UInt64?
     private let audioLevelID: UInt8?
     private var unwrapper = SequenceNumberUnwrapper()
     private var nack = NackGenerator()
@@ -117,6 +119,10 @@ public final class PublisherTrack {
             counters.duplicatePackets += 1
             return
         }
+        if !isRetransmission && isFirstAfterOutage(extended, nowNanos: nowNanos) {
+            resumeAfterOutage(at: extended, ssrc: header.ssrc, nowNanos: nowNanos)
+        }
+        lastReceivedNanos = nowNanos
         packetsReceived += 1
         if isRetransmission {
             retransmissionsReceived += 1
@@ -153,6 +159,28 @@ public final class PublisherTrack {
     }
 
     static let maximumPending = 32
+
+    /// Silence longer than this, ended by a packet after a gap in sequence numbers, is an outage
+    /// rather than a loss: a NACK for what is missing could not be answered in time anyway
+    /// (`NackGenerator` gives up after 1 s).
+    static let outageNanos: UInt64 = 1_000_000_000
+
+    private func isFirstAfterOutage(_ extended: Int64, nowNanos: UInt64) -> Bool {
+        guard let newest = history.newestSequence, extended > newest + 1, let last = lastReceivedNanos else { return false }
+        return nowNanos > last && nowNanos - last > Self.outageNanos
+    }
+
+    /// The network dropped everything for a while (a WAN outage) and the stream is back. What is
+    /// missing is older than anyone still wants, so instead of NACKing it: subscribers see the
+    /// stream close up (a receiver like aiortc's otherwise waits for the gap to fill until its
+    /// jitter buffer overflows — 9 s after an 8 s outage in the interop test), video restarts at
+    /// a key frame, requested now.
+    private func resumeAfterOutage(at extended: Int64, ssrc: UInt32, nowNanos: UInt64) {
+        forwardPending()  // the packets before the outage keep their place
+        nack.reset()
+        for subscriber in subscribers { subscriber.sourceResumed(at: extended, ssrc: ssrc, nowNanos: nowNanos) }
+        requestKeyframe(nowNanos: nowNanos)
+    }
 
     /// Fans out the packets of this read burst, subscriber by subscriber (see `FanoutQueue`).
     func forwardPending() {

@@ -184,6 +184,16 @@ public struct SubscriberStreamRewriter {
         highestIncoming = extendedSequence
     }
 
+    /// The packets between the newest one seen and `extendedSequence` will never come (the source
+    /// resumes after a network outage): from `extendedSequence` on, packets close up so the
+    /// subscriber sees no gap, and does not wait or NACK for what no one can resend.
+    public mutating func skipGap(before extendedSequence: Int64, ssrc: UInt32) {
+        guard ssrc == currentSSRC, rangeCount > 0, extendedSequence > highestIncoming + 1 else { return }
+        let missing = extendedSequence - highestIncoming - 1
+        pushRange(Range(start: extendedSequence, offset: ranges[newestRange].offset + missing, ssrc: ssrc))
+        highestIncoming = extendedSequence - 1
+    }
+
     /// Maps a sequence number from the subscriber's NACK (RFC 4585 §6.2.1) back to the publisher
     /// packet it stood for, or nil if it was never sent or is older than the ranges kept.
     public func origin(ofOutgoing sequenceNumber: UInt16) -> Origin? {

@@ -72,6 +72,13 @@ public final class SubscriberTrack {
         source?.requestKeyframe(nowNanos: nowNanos)
     }
 
+    /// The source resumes after a network outage (`PublisherTrack`): close up the gap in this
+    /// subscriber's sequence numbers, and restart video at a key frame.
+    func sourceResumed(at extendedSequence: Int64, ssrc: UInt32, nowNanos: UInt64) {
+        rewriter.skipGap(before: extendedSequence, ssrc: ssrc)
+        resumeAfterGap(nowNanos: nowNanos)
+    }
+
     // MARK: - Packet path
 
     func forward(_ packet: UnsafeRawBufferPointer, header: RTPHeader, extendedSequence: Int64, isKeyframe: Bool,

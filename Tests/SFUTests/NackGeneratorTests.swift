@@ -46,7 +46,9 @@ final class NackGeneratorTests: XCTestCase {
         XCTAssertEqual(g.nextDueNanos(), 60 * ms)
         XCTAssertEqual(g.due(nowNanos: 60 * ms), [11])
         XCTAssertEqual(g.due(nowNanos: 110 * ms), [11])     // third and last request
+        XCTAssertFalse(g.needsKeyframe)
         XCTAssertEqual(g.due(nowNanos: 160 * ms), [])       // gave up
+        XCTAssertTrue(g.needsKeyframe, "a packet given up leaves the decoders waiting for a key frame")
         XCTAssertEqual(g.lostCount, 1)
         XCTAssertEqual(g.requestedCount, 1)
         XCTAssertEqual(g.missingCount, 0)
@@ -70,6 +72,7 @@ final class NackGeneratorTests: XCTestCase {
         g.received(sequenceNumber: 101, isRetransmission: true, nowNanos: 40 * ms)
         XCTAssertEqual(g.recoveredCount, 1)
         XCTAssertEqual(g.due(nowNanos: 60 * ms), [102])
+        XCTAssertFalse(g.needsKeyframe)
     }
 
     func testGiveUpAfterMaxAge() {
@@ -88,6 +91,7 @@ final class NackGeneratorTests: XCTestCase {
         }
         XCTAssertEqual(g.lostCount, 1)
         XCTAssertEqual(g.missingCount, 0)
+        XCTAssertTrue(g.needsKeyframe)
         XCTAssertGreaterThanOrEqual(requests, 9)
         XCTAssertLessThanOrEqual(requests, 11)
     }
@@ -139,5 +143,6 @@ final class NackGeneratorTests: XCTestCase {
         for seq in held { g.received(sequenceNumber: seq, isRetransmission: true, nowNanos: t + 20 * ms) }
         XCTAssertEqual(g.recoveredCount, UInt64(held.count))
         XCTAssertEqual(g.missingCount, 0)
+        XCTAssertFalse(g.needsKeyframe, "everything was repaired")
     }
 }

@@ -515,8 +515,9 @@ def test_two_firewalled_offices_reach_each_other_through_the_cloud():
 
 
 def test_media_across_the_link_comes_back_after_a_wan_outage(hybrid):
-    """The WAN drops everything for 8 s (longer than the link's ICE checks tolerate), then comes
-    back: media between the office and the cloud flows again within 15 s, with nobody rejoining."""
+    """The WAN drops everything for 8 s, then comes back: media between the office and the cloud
+    flows again within 5 s (about 1 s here: the nodes close up the gap and ask for a key frame at
+    once), with nobody rejoining."""
     hybrid.block_inbound("office")
     nodes = [office_node(), cloud_node()]
     with Cluster(hybrid, nodes, hybrid_zones(hybrid), "cloud", ARTIFACTS, tag="wan-outage") as cluster:
@@ -535,13 +536,12 @@ def test_media_across_the_link_comes_back_after_a_wan_outage(hybrid):
             while True:
                 now = time.monotonic() - restored
                 for receiver, sender in (("office1", "cloud1"), ("cloud1", "office1")):
-                    # A few frames: after an outage the sender's bitrate estimate starts low.
                     if f"{receiver}<-{sender}" not in back and not participants.missing(
                             5, 20, senders={sender}, receivers={receiver}, baseline=baseline):
                         back[f"{receiver}<-{sender}"] = now
                 if len(back) == 2:
                     break
-                assert now < 15, f"media did not come back after the outage: {participants.missing(5, 20, baseline=baseline)}"
+                assert now < 5, f"media did not come back after the outage: {participants.missing(5, 20, baseline=baseline)}"
                 time.sleep(0.25)
             (ARTIFACTS / "wan-outage.json").write_text(json.dumps({"backAfterSeconds": back}))
         finally:
