@@ -19,7 +19,9 @@ public final class FanoutQueue {
 
     public var isEmpty: Bool { scheduled.isEmpty }
 
-    /// Called by a track when its first pending packet arrives.
+    /// Called by a track when its first pending packet arrives. A track that fanned out early
+    /// (its pending cap) and then received more is on the list twice; the second turn finds
+    /// nothing pending, which is cheaper than keeping a flag per track.
     func schedule(_ track: PublisherTrack) {
         scheduled.append(track)
     }
