@@ -173,13 +173,12 @@ public final class PublisherTrack {
     /// The network dropped everything for a while (a WAN outage) and the stream is back. What is
     /// missing is older than anyone still wants, so instead of NACKing it: subscribers see the
     /// stream close up (a receiver like aiortc's otherwise waits for the gap to fill until its
-    /// jitter buffer overflows — 9 s after an 8 s outage in the interop test), video restarts at
-    /// a key frame, requested now.
+    /// jitter buffer overflows — 9 s after an 8 s outage in the interop test), and video
+    /// restarts at a key frame, which each video subscriber requests now (throttled to one PLI).
     private func resumeAfterOutage(at extended: Int64, ssrc: UInt32, nowNanos: UInt64) {
         forwardPending()  // the packets before the outage keep their place
         nack.reset()
         for subscriber in subscribers { subscriber.sourceResumed(at: extended, ssrc: ssrc, nowNanos: nowNanos) }
-        requestKeyframe(nowNanos: nowNanos)
     }
 
     /// Fans out the packets of this read burst, subscriber by subscriber (see `FanoutQueue`).

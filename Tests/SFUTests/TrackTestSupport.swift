@@ -88,6 +88,9 @@ final class TrackFixture {
         }
     }
 
+    /// `sent` without the key frame requests.
+    var packetsSent: [String] { sent.filter { !$0.contains(":") } }
+
     /// The subscribers' packets with each subscriber's sequence numbers counted from its first
     /// ("a1 a2 b1 b2"; the rewriter picks its own start), and key frame requests ("publisher:PLI").
     var sent: [String] {

@@ -58,6 +58,7 @@ final class DatagramBatch {
 
     /// Writes one datagram of at most `length` (≤ `slotSize`) bytes into the next slot; `write`
     /// returns the bytes it wrote, 0 to send nothing. The batch must not be full.
+    @discardableResult
     func append(to address: SocketAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) -> Bool {
         precondition(count < capacity && length <= Self.slotSize)
         let written = write(UnsafeMutableRawBufferPointer(start: payloads + count * Self.slotSize, count: length))

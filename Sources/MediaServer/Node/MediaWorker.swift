@@ -209,7 +209,7 @@ final class MediaWorker: @unchecked Sendable {
             return
         }
         if outgoing.isFull { sendBatch(on: socketDescriptor) }
-        _ = outgoing.append(to: address, length: length, write)
+        outgoing.append(to: address, length: length, write)
     }
 
     func send(_ bytes: [UInt8], to address: SocketAddress) {
