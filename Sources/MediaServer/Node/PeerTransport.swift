@@ -150,6 +150,10 @@ final class PeerTransport: RTPPacketSender {
                 worker.counters.dropped += 1
                 return
             }
+            // RFC 7675 §5.1 asks the *sender* to verify consent; as the receiver, a packet that
+            // passed SRTCP authentication is proof the peer is there. GStreamer's webrtcbin
+            // (libnice) sends no consent checks once connected (FIELD-NOTES), only media.
+            ice.refreshConsent(nowNanos: now)
             delegate?.transport(self, receivedRTCP: packets, nowNanos: now)
         } else {
             guard let plainLength = try? srtp.unprotectRTP(base, length: length) else {
@@ -161,6 +165,7 @@ final class PeerTransport: RTPPacketSender {
                 worker.counters.dropped += 1
                 return
             }
+            ice.refreshConsent(nowNanos: now)  // authenticated: proof of life, as for SRTCP above
             delegate?.transport(self, receivedRTP: packet, header: header, nowNanos: now)
         }
     }
