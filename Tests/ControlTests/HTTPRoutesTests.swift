@@ -7,19 +7,13 @@ import XCTest
 
 /// The control plane's HTTP routes, in Hummingbird's in-process router mode (no sockets).
 final class HTTPRoutesTests: XCTestCase {
-    private func application(_ server: TestServer) -> some ApplicationProtocol {
-        let router = Router()
-        server.control.register(on: router)
-        return Application(router: router)
-    }
-
     private static func object(_ body: ByteBuffer) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
     }
 
     func testOpenJoinMintsARoomToken() async throws {
         let server = try await TestServer()
-        try await application(server).test(.router) { client in
+        try await server.httpApplication().test(.router) { client in
             try await client.execute(uri: "/v1/rooms/standup/join", method: .post,
                                      headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"name":" Ada "}"#)) { response in
@@ -51,7 +45,7 @@ final class HTTPRoutesTests: XCTestCase {
 
     func testRequireTokenTurnsOpenJoinOff() async throws {
         let server = try await TestServer { $0.requireToken = true }
-        try await application(server).test(.router) { client in
+        try await server.httpApplication().test(.router) { client in
             try await client.execute(uri: "/v1/rooms/standup/join", method: .post, body: ByteBuffer(string: "{}")) { response in
                 XCTAssertEqual(response.status, .forbidden)
                 XCTAssertEqual(Self.object(response.body)["error"] as? String, "token_required")
@@ -63,7 +57,7 @@ final class HTTPRoutesTests: XCTestCase {
         let server = try await TestServer()
         let assets = server.control.assets
         XCTAssertNotNil(assets.asset(named: "index.html"), "Sources/Control/Web/index.html is bundled")
-        try await application(server).test(.router) { client in
+        try await server.httpApplication().test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 XCTAssertEqual(response.status, .ok)
                 XCTAssertEqual(response.headers[.contentType], "text/html; charset=utf-8")

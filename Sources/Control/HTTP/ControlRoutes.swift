@@ -30,10 +30,12 @@ extension ControlPlane {
         router.post("/v1/rooms/:room/join") { [self] request, context in
             try await openJoin(request, room: context.parameters.require("room"))
         }
-        router.get("/") { [self] _, _ in try page("index.html") }
-        router.get("/r/:room") { [self] _, _ in try page(assets.asset(named: "room.html") != nil ? "room.html" : "index.html") }
-        router.get("/app/**") { [self] _, context in
-            try page(context.parameters.getCatchAll().joined(separator: "/"))
+        router.get("/") { [self] request, _ in try page("index.html", request) }
+        router.get("/r/:room") { [self] request, _ in
+            try page(assets.asset(named: "room.html") != nil ? "room.html" : "index.html", request)
+        }
+        router.get("/app/**") { [self] request, context in
+            try page(context.parameters.getCatchAll().joined(separator: "/"), request)
         }
         router.get("/rtc") { _, _ in
             try Self.json(["error": "upgrade_required", "reason": "/rtc is the signaling WebSocket (docs/signaling.md)"],
@@ -83,12 +85,12 @@ extension ControlPlane {
         return try Self.json(["token": signed, "identity": identity, "room": room])
     }
 
-    func page(_ name: String) throws -> Response {
-        guard let asset = assets.asset(named: name) else {
+    /// A file of the web app, with its security and cache headers (MeetingAssetResponses.swift).
+    func page(_ name: String, _ request: Request) throws -> Response {
+        guard let response = assets.response(named: name, ifNoneMatch: request.headers[.ifNoneMatch]) else {
             throw ControlHTTPError(.notFound, "not_found", "no such file '\(name.prefix(200))'")
         }
-        return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        return response
     }
 
     static func json(_ value: [String: String], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

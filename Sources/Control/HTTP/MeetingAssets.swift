@@ -1,12 +1,23 @@
+import Crypto
 import Foundation
 
 /// The meeting web app (Sources/Control/Web: plain HTML, CSS and JavaScript modules, no build
 /// step, no CDN), read once from the module's resources at start and served from memory, so a
-/// request can never reach a file outside the app.
+/// request can never reach a file outside the app. How it is served (headers, revalidation):
+/// MeetingAssetResponses.swift.
 struct MeetingAssets: Sendable {
     struct Asset: Sendable {
         let bytes: [UInt8]
         let contentType: String
+        /// A strong validator (RFC 9110 §8.8.3): the SHA-256 of the bytes, quoted. Computed once at
+        /// load; a changed file means a new process, hence a new tag.
+        let etag: String
+
+        init(bytes: [UInt8], contentType: String) {
+            self.bytes = bytes
+            self.contentType = contentType
+            self.etag = "\"" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() + "\""
+        }
     }
 
     private let assets: [String: Asset]
