@@ -118,7 +118,7 @@ export async function measureQuality(pcs) {
   for (const pc of pcs) {
     if (!pc || pc.connectionState === "closed") continue;
     let report;
-    try { report = await pc.getStats(); } catch { continue; }
+    try { report = await pc.getStats(); } catch { continue; } // closed meanwhile: it has nothing to report
     let pcLost = 0;
     let pcReceived = 0;
     report.forEach((s) => {

@@ -1,7 +1,8 @@
 // The meeting's chrome around the video: control bar, side panel (chat and people with host
-// controls), toasts and banners. Pure rendering: meeting.js owns the state and passes callbacks.
-import { icon, qualityBars } from "/app/icons.js";
-import { initials, colorFor } from "/app/words.js";
+// controls) and toasts. Drawing only, from the values passed in: controls.js decides when, from
+// the store, and passes the actions the buttons run.
+import { icon, qualityBars } from "./icons.js";
+import { initials, colorFor } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,10 +30,6 @@ export function toast(text, kind = "info", ms = 4500, key = "") {
   box.append(item);
   while (box.children.length > 3) box.firstElementChild.remove();
   setTimeout(() => item.remove(), ms);
-}
-
-export function showReconnecting(on) {
-  $("banner").hidden = !on;
 }
 
 export function renderControls(s) {

@@ -1,63 +1,11 @@
 // The pre-join screen: camera and microphone preview, device choice, display name. Resolves with
 // what the meeting needs: the name, a MediaStream with the live tracks, the chosen device ids and
 // whether the microphone and camera start on.
-import { icon } from "/app/icons.js";
-import { describeMediaError, initials, colorFor } from "/app/words.js";
+import { icon } from "./icons.js";
+import { initials, colorFor } from "./words.js";
+import { openDevices, mediaAvailable, rememberedName, rememberedDevices, remember } from "./devices.js";
 
 const $ = (id) => document.getElementById(id);
-const NAME_KEY = "cascade.name";
-const DEVICES_KEY = "cascade.devices";
-
-export function rememberedName() {
-  try { return localStorage.getItem(NAME_KEY) || ""; } catch { return ""; }
-}
-
-function remember(name, devices) {
-  try {
-    localStorage.setItem(NAME_KEY, name);
-    localStorage.setItem(DEVICES_KEY, JSON.stringify(devices));
-  } catch { /* private mode: nothing to remember */ }
-}
-
-function rememberedDevices() {
-  try { return JSON.parse(localStorage.getItem(DEVICES_KEY) || "{}") || {}; } catch { return {}; }
-}
-
-export function mediaAvailable() {
-  return !!(window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
-}
-
-/**
- * Gets camera and microphone, falling back to whichever one works. Returns
- * {stream, error}: the stream may lack either kind; `error` explains what is missing.
- */
-export async function openDevices({ cameraId, micId, audio = true, video = true } = {}) {
-  const stream = new MediaStream();
-  if (!mediaAvailable()) return { stream, error: describeMediaError({ name: "InsecureContext" }) };
-  const videoConstraint = cameraId ? { deviceId: { ideal: cameraId }, width: { ideal: 1280 }, height: { ideal: 720 } } : { width: { ideal: 1280 }, height: { ideal: 720 } };
-  const audioConstraint = micId ? { deviceId: { ideal: micId }, echoCancellation: true, noiseSuppression: true } : { echoCancellation: true, noiseSuppression: true };
-  try {
-    if (!audio && !video) return { stream, error: "" };
-    const both = await navigator.mediaDevices.getUserMedia({ audio: audio && audioConstraint, video: video && videoConstraint });
-    both.getTracks().forEach((t) => stream.addTrack(t));
-    return { stream, error: "" };
-  } catch (first) {
-    // One device may work without the other (no camera, or the camera is busy).
-    const errors = [];
-    for (const [kind, constraint] of [["audio", audio && audioConstraint], ["video", video && videoConstraint]]) {
-      if (!constraint) continue;
-      try {
-        const one = await navigator.mediaDevices.getUserMedia({ [kind]: constraint });
-        one.getTracks().forEach((t) => stream.addTrack(t));
-      } catch (error) {
-        errors.push(describeMediaError(error, kind === "audio" ? "microphone" : "camera"));
-      }
-    }
-    if (errors.length === 2 || (errors.length && first.name === "NotAllowedError")) return { stream, error: describeMediaError(first) };
-    return { stream, error: errors.join(" ") };
-  }
-}
-
 async function fillDeviceLists(selected) {
   if (!mediaAvailable()) return;
   const devices = await navigator.mediaDevices.enumerateDevices();
@@ -74,14 +22,15 @@ async function fillDeviceLists(selected) {
   if (sinkSupported) fill($("speaker-select"), "audiooutput", selected.speakerId, "Speaker");
 }
 
-/** Shows the pre-join screen and resolves when the person presses Join. */
-export function runPrejoin(room) {
+/**
+ * Runs the pre-join screen (the caller shows it) and resolves when the person presses Join. The
+ * name field starts with the name remembered from the last visit, else `suggestedName` (?name=).
+ */
+export function runPrejoin(room, suggestedName = "") {
   return new Promise((resolve) => {
-    const screen = $("prejoin");
-    screen.hidden = false;
     $("prejoin-room").textContent = room;
     const nameInput = $("display-name");
-    nameInput.value = rememberedName();
+    nameInput.value = rememberedName() || suggestedName;
     const selected = rememberedDevices();
     const state = { stream: new MediaStream(), micOn: true, camOn: true, meter: null };
     const video = $("preview");
@@ -132,7 +81,7 @@ export function runPrejoin(room) {
       } catch { /* the meter is a nicety */ }
     };
     const stopMeter = () => {
-      if (state.meter) { state.meter.stop(); state.meter.context.close().catch(() => {}); state.meter = null; }
+      if (state.meter) { state.meter.stop(); state.meter.context.close().catch(() => { /* already closed: nothing left to free */ }); state.meter = null; }
     };
 
     const open = async (kinds = { audio: true, video: true }) => {
@@ -147,6 +96,8 @@ export function runPrejoin(room) {
       }
       $("device-error").textContent = error;
       video.srcObject = state.stream;
+      // The preview is muted, which autoplay always allows; play() only fails when a newer stream
+      // replaced this one first (AbortError), and that one plays.
       video.play().catch(() => {});
       state.camWanted = state.stream.getVideoTracks().length > 0 || state.camWanted;
       if (kinds.audio) startMeter();
@@ -155,7 +106,10 @@ export function runPrejoin(room) {
         cameraId: state.stream.getVideoTracks()[0]?.getSettings().deviceId || selected.cameraId,
         micId: state.stream.getAudioTracks()[0]?.getSettings().deviceId || selected.micId,
         speakerId: selected.speakerId,
-      }).catch(() => {});
+      }).catch((error) => {
+        // The lists stay as they were; joining works with the default devices.
+        console.warn("cascade: listing devices", error);
+      });
     };
 
     $("pre-mic").onclick = () => {
@@ -195,7 +149,6 @@ export function runPrejoin(room) {
       }
       stopMeter();
       remember(name, selected);
-      screen.hidden = true;
       video.srcObject = null;
       resolve({ name, stream: state.stream, micOn: state.micOn, camOn: state.camOn, camWanted: !!state.camWanted, devices: { ...selected } });
     };
@@ -205,12 +158,4 @@ export function runPrejoin(room) {
     else $("join").focus();
     open();
   });
-}
-
-/** Autojoin (tests, kiosks): default devices, no screen shown. */
-export async function quickDevices() {
-  const selected = rememberedDevices();
-  const { stream, error } = await openDevices({});
-  if (error) console.warn("cascade:", error);
-  return { stream, micOn: true, camOn: stream.getVideoTracks().length > 0, camWanted: stream.getVideoTracks().length > 0, devices: selected, error };
 }

@@ -1,7 +1,6 @@
-// Participants and their tiles: the room state from `joined` and the events that change it.
-import { S, grid } from "/app/state.js";
-import { Tile } from "/app/tiles.js";
-import { closeSubscription, attachSubscription } from "/app/calls.js";
+// Participants: the room as `joined` describes it and the events that change it, as reducers on
+// the state (state.js). Each returns the publication ids it dropped, whose subscriptions the
+// caller closes. Pure: no DOM, no network.
 
 export function normalizePublication(pub) {
   return {
@@ -12,112 +11,82 @@ export function normalizePublication(pub) {
   };
 }
 
-
-export function upsertParticipant(p) {
-  let entry = S.participants.get(p.id);
+/** Adds a participant or refreshes it from the server's view. Returns {entry, fresh, dropped}. */
+export function upsertParticipant(state, p) {
+  let entry = state.participants.get(p.id);
+  const fresh = !entry;
   if (!entry) {
     entry = { id: p.id, name: p.name || p.identity || "Guest", host: false, state: "active", quality: null, publications: new Map() };
-    S.participants.set(p.id, entry);
-    grid.add(new Tile({ key: `${p.id}:camera`, participantId: p.id, source: "camera", local: false, name: entry.name }));
+    state.participants.set(p.id, entry);
   }
   entry.name = p.name || p.identity || entry.name;
-  entry.host = !!p.host || S.hostIds.has(p.id);
+  entry.host = !!p.host || state.hostIds.has(p.id);
   entry.state = p.state === "reconnecting" ? "reconnecting" : "active";
   const pubs = new Map((p.publications || []).map((x) => [x.id, normalizePublication(x)]));
-  for (const id of [...entry.publications.keys()]) if (!pubs.has(id)) dropPublication(entry, id);
+  const dropped = [];
+  for (const id of [...entry.publications.keys()]) {
+    if (!pubs.has(id)) { entry.publications.delete(id); dropped.push(id); }
+  }
   for (const pub of pubs.values()) entry.publications.set(pub.id, pub);
-  updateParticipantTiles(entry);
-  return entry;
+  return { entry, fresh, dropped };
 }
 
-
-export function removeParticipant(id) {
-  const entry = S.participants.get(id);
-  if (!entry) return;
-  for (const pubId of [...entry.publications.keys()]) dropPublication(entry, pubId);
-  S.participants.delete(id);
-  grid.delete(`${id}:camera`);
-  grid.delete(`${id}:screen`);
-  if (S.activeSpeaker === id) S.activeSpeaker = null;
+/** Removes a participant; returns the publication ids dropped with it (none if unknown). */
+export function removeParticipant(state, id) {
+  const entry = state.participants.get(id);
+  if (!entry) return [];
+  const dropped = [...entry.publications.keys()];
+  state.participants.delete(id);
+  if (state.activeSpeaker === id) state.activeSpeaker = null;
+  return dropped;
 }
 
-
-export function dropPublication(entry, pubId) {
-  entry.publications.delete(pubId);
-  const sub = S.subs.get(pubId);
-  // The media node ends subscriptions to an ended publication itself (docs: track.unpublished).
-  if (sub) closeSubscription(sub, false);
+/**
+ * `joined` (first join or resume): who we are and the whole room. Participants the room no
+ * longer has are removed. Returns the publication ids dropped.
+ */
+export function applyJoined(state, joined) {
+  state.participantId = joined.participantId;
+  state.resumeToken = joined.resumeToken;
+  state.iceServers = Array.isArray(joined.iceServers) ? joined.iceServers : [];
+  state.limits = joined.limits || {};
+  const room = joined.room || {};
+  state.hostIds = new Set(room.hostIds || []);
+  state.locked = !!room.locked;
+  const fresh = new Map((room.participants || []).map((p) => [p.id, p]));
+  const dropped = [];
+  for (const id of [...state.participants.keys()]) if (!fresh.has(id)) dropped.push(...removeParticipant(state, id));
+  for (const p of fresh.values()) dropped.push(...upsertParticipant(state, p).dropped);
+  return dropped;
 }
 
+/** `room.hosts`: the new host list, marked on every participant. */
+export function setHosts(state, hostIds) {
+  state.hostIds = new Set(Array.isArray(hostIds) ? hostIds : []);
+  for (const p of state.participants.values()) p.host = state.hostIds.has(p.id);
+}
 
+/** A participant's newest publication of a source ("camera" or "screen"), or null. */
 export function publicationOf(entry, source) {
   let found = null;
   for (const pub of entry.publications.values()) if (pub.source === source) found = pub; // newest wins
   return found;
 }
 
-
-export function updateParticipantTiles(entry) {
-  const camTile = grid.get(`${entry.id}:camera`);
+/** What a participant's camera tile shows as muted: a kind is muted when off or not published. */
+export function cameraMuted(entry) {
   const cam = publicationOf(entry, "camera");
-  if (camTile) {
-    camTile.setName(entry.name);
-    camTile.setHost(entry.host);
-    camTile.setState(entry.state);
-    camTile.setQuality(entry.quality);
-    camTile.setMuted(cam ? { audio: cam.muted.audio || !cam.kinds.includes("audio"), video: cam.muted.video || !cam.kinds.includes("video") } : { audio: true, video: true });
-  }
-  const screen = publicationOf(entry, "screen");
-  const screenKey = `${entry.id}:screen`;
-  if (screen && !grid.get(screenKey)) {
-    grid.add(new Tile({ key: screenKey, participantId: entry.id, source: "screen", local: false, name: entry.name }));
-    const sub = S.subs.get(screen.id);
-    if (sub && sub.stream) attachSubscription(sub);
-  } else if (!screen && grid.get(screenKey)) {
-    grid.delete(screenKey);
-  }
-  const screenTile = grid.get(screenKey);
-  if (screenTile) {
-    screenTile.setName(entry.name);
-    screenTile.setState(entry.state);
-    screenTile.setMuted({ audio: false, video: screen.muted.video });
-  }
+  if (!cam) return { audio: true, video: true };
+  return { audio: cam.muted.audio || !cam.kinds.includes("audio"), video: cam.muted.video || !cam.kinds.includes("video") };
 }
 
-
-export function ensureLocalTiles() {
-  let tile = grid.get("local:camera");
-  if (!tile) {
-    tile = new Tile({ key: "local:camera", participantId: S.participantId, source: "camera", local: true, name: S.name });
-    grid.add(tile);
-  }
-  for (const t of [tile, grid.get("local:screen")]) {
-    if (!t) continue;
-    t.participantId = S.participantId;
-    t.el.dataset.participantId = S.participantId;
-  }
-  refreshLocalTile();
+export function isHost(state) {
+  return state.hostIds.has(state.participantId);
 }
 
-
-export function refreshLocalTile() {
-  const tile = grid.get("local:camera");
-  if (!tile) return;
-  tile.setHost(isHost());
-  tile.setQuality(S.quality);
-  tile.setMuted({ audio: !S.local.micOn, video: !S.local.camOn });
-  const video = S.local.stream.getVideoTracks()[0];
-  if (!tile.stream || tile.stream.getVideoTracks()[0] !== video) tile.setStream(video ? new MediaStream([video]) : null).catch(() => {});
-}
-
-
-export function isHost() {
-  return S.hostIds.has(S.participantId);
-}
-
-
-export function nameOf(id) {
+/** A participant's name for a sentence ("You" for us), or null when unknown or "self". */
+export function nameOf(state, id) {
   if (!id || id === "self") return null;
-  if (id === S.participantId) return "You";
-  return S.participants.get(id)?.name || null;
+  if (id === state.participantId) return "You";
+  return state.participants.get(id)?.name || null;
 }

@@ -1,8 +1,10 @@
 // The signaling socket (docs/signaling.md): one WebSocket to /rtc carrying JSON text frames.
 // Requests carry an "id"; the server's reply (or error) carries it back as "re". Everything the
-// server sends on its own is an event.
+// server sends on its own is an event. No DOM: the socket comes from `createSocket`, so
+// WebTests/signaling.test.mjs drives it with a fake one.
+import { CloseCode } from "./protocol.js";
 
-export const PROTOCOL_VERSION = 1;
+const OPEN = 1; // WebSocket.OPEN (HTML "The WebSocket interface"); a number, so Node needs no WebSocket
 
 /** An `error` frame from the server (or a local failure such as a closed socket), as an Error. */
 export class SignalingError extends Error {
@@ -13,8 +15,9 @@ export class SignalingError extends Error {
 }
 
 export class Signaling {
-  constructor(url) {
+  constructor(url, { createSocket = (address) => new WebSocket(address) } = {}) {
     this.url = url;
+    this.createSocket = createSocket;
     this.socket = null;
     this.nextId = 1;
     this.pending = new Map(); // id → {resolve, reject, timer}
@@ -26,7 +29,7 @@ export class Signaling {
   open(timeoutMs = 8000) {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const socket = new WebSocket(this.url);
+      const socket = this.createSocket(this.url);
       this.socket = socket;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -55,7 +58,7 @@ export class Signaling {
   }
 
   get isOpen() {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket?.readyState === OPEN;
   }
 
   /** Sends a message without waiting for a reply (events such as `quality`). */
@@ -83,11 +86,11 @@ export class Signaling {
   }
 
   /** Closes without reporting it through `onclose` (leave, removed, ended). */
-  close(code = 1000) {
+  close(code = CloseCode.normal) {
     const socket = this.socket;
     this.socket = null;
     this.failPending(new SignalingError("disconnected", "Closed."));
-    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(code);
+    if (socket && socket.readyState <= OPEN) socket.close(code);
   }
 
   receive(data) {
@@ -95,10 +98,12 @@ export class Signaling {
     try {
       message = JSON.parse(data);
     } catch {
+      // The server only sends JSON: a garbled frame is its bug, worth a console line for the
+      // developer; the meeting goes on.
       console.warn("cascade: ignoring a frame that is not JSON", data);
       return;
     }
-    if (message === null || typeof message !== "object") return;
+    if (message === null || typeof message !== "object" || Array.isArray(message)) return; // frames are JSON objects
     if (message.re !== undefined && this.pending.has(message.re)) {
       const { resolve, reject, timer } = this.pending.get(message.re);
       this.pending.delete(message.re);
@@ -120,8 +125,8 @@ export class Signaling {
   }
 }
 
-/** The socket URL for this page: same host, ws or wss like the page. */
-export function signalingURL() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/rtc`;
+/** The socket URL for a page at `place` (a Location or URL): same host, ws or wss like the page. */
+export function signalingURL(place) {
+  const scheme = place.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${place.host}/rtc`;
 }

@@ -2,10 +2,9 @@
 // share): video or an avatar, name, mute/camera state, connection quality, speaking ring, and a
 // "reconnecting" overlay. The grid picks the column count and tile shape that make tiles largest
 // for the space and number of people, or puts a screen share large with the others in a strip.
-import { icon, qualityBars } from "/app/icons.js";
-import { initials, colorFor } from "/app/words.js";
-
-const MAX_FIT = 9; // up to 9 tiles all fit on screen; more scroll
+import { icon, qualityBars } from "./icons.js";
+import { initials, colorFor } from "./words.js";
+import { layoutName, fitTiles, orderTiles, featuredTile, GAP } from "./layout.js";
 
 export class Tile {
   constructor({ key, participantId, source, local, name }) {
@@ -56,7 +55,11 @@ export class Tile {
     avatar.style.background = colorFor(name);
   }
 
-  /** Plays a stream; returns the play() promise so the caller can notice an autoplay block. */
+  /**
+   * Plays a stream; returns the play() promise so the caller can notice an autoplay block
+   * (NotAllowedError). Other play() failures are an AbortError from a newer stream replacing this
+   * one before it started: the newer one plays, nothing is lost.
+   */
   setStream(stream) {
     if (this.stream === stream) return Promise.resolve();
     this.stream = stream;
@@ -67,7 +70,11 @@ export class Tile {
   }
 
   setSinkId(deviceId) {
-    if (!this.local && deviceId && typeof this.video.setSinkId === "function") this.video.setSinkId(deviceId).catch(() => {});
+    if (!this.local && deviceId && typeof this.video.setSinkId === "function") {
+      // A speaker chosen before joining may be gone (unplugged): the sound then stays on the
+      // default output, which is what the person hears anyway. Worth a console line, not a toast.
+      this.video.setSinkId(deviceId).catch((error) => console.warn("cascade: speaker", error));
+    }
   }
 
   setMuted(muted) {
@@ -153,13 +160,12 @@ export class Grid {
 
   /** The tile shown large: a remote screen share first, then our own. */
   featured() {
-    const screens = [...this.tiles.values()].filter((t) => t.source === "screen");
-    return screens.find((t) => !t.local) || screens[0] || null;
+    return featuredTile(this.tiles.values());
   }
 
   /** Order: our own camera first, then others in join order, screen shares after their owner. */
   ordered() {
-    return [...this.tiles.values()].sort((a, b) => (b.local && b.source === "camera") - (a.local && a.source === "camera"));
+    return orderTiles(this.tiles.values());
   }
 
   layout() {
@@ -187,39 +193,13 @@ export class Grid {
       this.tilesBox.style.removeProperty("--tile-h");
       return;
     }
-    this.stage.dataset.layout = count <= 1 ? "1" : count === 2 ? "2" : count <= 4 ? "4" : count <= MAX_FIT ? "9" : "many";
-    const gap = 8;
-    const width = this.stage.clientWidth;
-    const height = this.stage.clientHeight;
-    if (width <= 0 || height <= 0 || count === 0) return;
-    let best = { area: 0, cols: 1, w: width, h: height };
-    // Try every column count and a few tile shapes; keep the largest tiles. Wide stages get
-    // 16:9 or 4:3 tiles; a phone held upright may get square or portrait ones (the video is
-    // cropped to fill them).
-    const aspects = width >= height ? [16 / 9, 4 / 3] : [16 / 9, 4 / 3, 1, 3 / 4];
-    for (let cols = 1; cols <= count; cols++) {
-      const rows = Math.ceil(count / cols);
-      const cellW = (width - (cols - 1) * gap) / cols;
-      const cellH = (height - (rows - 1) * gap) / rows;
-      for (const aspect of aspects) {
-        const w = Math.min(cellW, cellH * aspect);
-        const h = w / aspect;
-        if (w * h > best.area * 1.02) best = { area: w * h, cols, w: Math.floor(w), h: Math.floor(h) };
-      }
-    }
-    // Past MAX_FIT people, tiles may get too small to recognise anyone: keep a readable size and scroll
-    // (tiles scrolled out of view are paused, see meeting.js).
-    const minWidth = width < 600 ? 150 : 200;
-    const scrolling = count > MAX_FIT && best.w < minWidth;
-    this.stage.classList.toggle("scrolling", scrolling);
-    if (scrolling) {
-      const cols = Math.max(2, Math.floor((width + gap) / (minWidth + gap)));
-      const w = Math.floor((width - (cols - 1) * gap) / cols);
-      best = { cols, w, h: Math.round(w * (width < 600 ? 3 / 4 : 9 / 16)) };
-    }
+    this.stage.dataset.layout = layoutName(count);
+    const fit = fitTiles(this.stage.clientWidth, this.stage.clientHeight, count);
+    if (!fit) return;
+    this.stage.classList.toggle("scrolling", fit.scrolling);
     // Rows wrap and are centred, so a last row with fewer tiles sits in the middle.
-    this.tilesBox.style.width = scrolling ? "100%" : `${best.cols * best.w + (best.cols - 1) * gap}px`;
-    this.tilesBox.style.setProperty("--tile-w", `${best.w}px`);
-    this.tilesBox.style.setProperty("--tile-h", `${best.h}px`);
+    this.tilesBox.style.width = fit.scrolling ? "100%" : `${fit.cols * fit.w + (fit.cols - 1) * GAP}px`;
+    this.tilesBox.style.setProperty("--tile-w", `${fit.w}px`);
+    this.tilesBox.style.setProperty("--tile-h", `${fit.h}px`);
   }
 }

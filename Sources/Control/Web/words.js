@@ -96,12 +96,27 @@ export function newRoomName() {
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The room of a meeting page: /r/{room} (or ?room= on another path); "" when unreadable. */
+export function roomFromPath(pathname, params) {
+  const match = pathname.match(/^\/r\/([^/]+)/);
+  try {
+    return match ? decodeURIComponent(match[1]) : (params.get("room") || "");
+  } catch {
+    return ""; // a malformed %-escape: no room, which the page reports as "not a meeting name"
+  }
+}
+
 /** Accepts a room name or a pasted meeting link and returns the room name, or null. */
 export function parseRoomInput(text) {
   const value = text.trim();
   if (!value) return null;
   const match = value.match(/\/r\/([^/?#]+)/);
-  const candidate = match ? decodeURIComponent(match[1]) : value.replace(/\s+/g, "-").toLowerCase();
+  let candidate;
+  try {
+    candidate = match ? decodeURIComponent(match[1]) : value.replace(/\s+/g, "-").toLowerCase();
+  } catch {
+    return null; // a malformed %-escape in a pasted link: not a meeting link
+  }
   return ROOM_PATTERN.test(candidate) ? candidate : null;
 }
 

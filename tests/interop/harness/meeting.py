@@ -17,8 +17,10 @@ Chromium (FIELD-NOTES "Real peers" + what was measured here, Chromium 156 headle
   other namespace.
 
 Web app contract (Sources/Control/Web, read-only test hooks): `/r/{room}?name=NAME&autojoin=1`
-joins directly; `window.cascade.state()` and `data-testid` attributes (see meeting.js's header
-comment). Every read of that contract goes through MeetingPage, the one place that knows it.
+joins directly; `&testing=1` makes the page load testing.js, which installs `window.cascade.state()`
+and the other hooks (the production page never loads it); `data-testid` attributes (see
+meeting.js's header comment). Every read of that contract goes through MeetingPage (and room_url),
+the one place that knows it.
 """
 
 from __future__ import annotations
@@ -299,9 +301,11 @@ def start_chromium(log_path: Path, camera: Path | None = None, netns: VethNamesp
 
 
 def room_url(base_url: str, room: str, name: str, autojoin: bool = True) -> str:
+    """The meeting page with the test hooks on (testing=1: the page loads /app/testing.js)."""
     query = {"name": name}
     if autojoin:
         query["autojoin"] = "1"
+    query["testing"] = "1"
     return f"{base_url}/r/{urllib.parse.quote(room)}?{urllib.parse.urlencode(query)}"
 
 
@@ -311,7 +315,8 @@ def new_room_name(prefix: str) -> str:
 
 class MeetingPage:
     """One Chromium participant in the web app. The only code that knows the app's test hooks
-    (meeting.js header comment): window.cascade.state() / stats() / events() and the
+    (meeting.js header comment; installed by testing.js when the URL has testing=1, which
+    room_url adds): window.cascade.state() / stats() / events() and the
     data-testid attributes (tile[data-participant-id][data-source], tile-mic-muted, ...)."""
 
     def __init__(self, driver: webdriver.Chrome, name: str):
