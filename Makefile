@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN := .build/debug/cascade
 
-.PHONY: run test build deps test-deps unit interop bench clean
+.PHONY: run test build deps test-deps unit web-test interop bench clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -18,15 +18,21 @@ build: deps
 run: build
 	$(BIN) serve
 
-# Unit tests (swift test), then the interop suite against real peers (pytest) in a private
-# network namespace. pytest's summary line comes last.
+# Unit tests (swift test), the web app's unit tests (node --test), then the interop suite against
+# real peers (pytest) in a private network namespace. pytest's summary line comes last.
 test: test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(MAKE) --no-print-directory web-test
 	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
 
 unit: deps
 	$(SWIFT) test $(BUILD_FLAGS)
+
+# The web app's pure modules (Sources/Control/Web) under Node's own test runner: no packages,
+# no network. Ends with node's summary lines.
+web-test:
+	node --test WebTests/
 
 interop: test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --product cascade
