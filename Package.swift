@@ -59,6 +59,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "SRTP", dependencies: ["CSRTP", "CShims"], path: "Sources/Transport/SRTP",
                 swiftSettings: swiftSettings),
+        // One WebRTC peer connection (ICE lite or controlling + DTLS + SRTP), socket-free.
+        .target(name: "PeerConnection", dependencies: ["ICE", "DTLS", "SRTP", "STUN", "RTP"],
+                path: "Sources/Transport/PeerConnection", swiftSettings: swiftSettings),
 
         // L2 SFU: rooms, tracks, feedback. No I/O.
         .target(name: "SFU", dependencies: ["RTP"], path: "Sources/SFU", swiftSettings: swiftSettings),
@@ -84,7 +87,7 @@ let package = Package(
 
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "SFU", "Auth", "MediaAPI",
+            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Auth", "MediaAPI",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -117,8 +120,11 @@ let package = Package(
 
         // L4 load tests (`cascade bench`): the project's own client stack against a child server.
         .target(name: "Bench", dependencies: [
-            "MediaServer", "Auth", "DTLS", "RTP", "SDP",
+            "MediaServer", "Auth", "DTLS", "PeerConnection", "RTP", "SDP", "STUN",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Sources/Bench", swiftSettings: swiftSettings),
 
@@ -134,6 +140,8 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"], path: "Tests/SDPTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "STUN"], path: "Tests/ICETests"),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS", "SRTP"], path: "Tests/DTLSTests"),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "ICE", "DTLS", "STUN", "RTP"],
+                    path: "Tests/PeerConnectionTests", swiftSettings: swiftSettings),
         .testTarget(name: "SFUTests", dependencies: ["SFU", "RTP"], path: "Tests/SFUTests"),
         .testTarget(name: "AuthTests", dependencies: ["Auth"], path: "Tests/AuthTests"),
         .testTarget(name: "ControlTests", dependencies: [
@@ -153,6 +161,7 @@ let package = Package(
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/MediaAPITests", swiftSettings: swiftSettings),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "RTP"], path: "Tests/BenchTests"),
         .testTarget(name: "DeploymentTests", dependencies: ["Deployment"], path: "Tests/DeploymentTests",
                     swiftSettings: swiftSettings),
     ]

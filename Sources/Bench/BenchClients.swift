@@ -8,7 +8,7 @@ import NIOPosix
 /// One WHEP session to set up: on which node, which publication, and the group its delays and
 /// counters are reported in (e.g. 0 = direct, 1 = relayed).
 struct SubscribeJob: Sendable {
-    var http: SimpleHTTPClient
+    var http: NodeHTTP
     var resource: String
     var group: Int
 }
@@ -89,11 +89,11 @@ final class BenchClients: @unchecked Sendable {
 
     /// Publishes one synthetic video + audio source over WHIP to `http`'s node, waits until it is
     /// connected, and returns its resource id.
-    func publish(http: SimpleHTTPClient) async throws -> String {
+    func publish(http: NodeHTTP) async throws -> String {
         let publisher = BenchPublisher(loop: publisherDriver.loop, certificate: publisherCertificate,
                                        videoBitrateBps: videoBitrateBps)
         let offer = try await publisher.prepare(direction: .sendonly, outgoingTracks: publisher.outgoingTracks).get()
-        let response = try await http.request("POST", "/whip/\(room)", headers: authorization, body: Array(offer.utf8))
+        let response = try await http.request(.POST, "/whip/\(room)", headers: authorization, body: Array(offer.utf8))
         guard response.status == 201, let location = response.header("location"),
               let resource = location.split(separator: "/").last.map(String.init) else {
             throw BenchError.http("WHIP POST to port \(http.port): \(response.status) \(response.bodyText)")
@@ -126,7 +126,7 @@ final class BenchClients: @unchecked Sendable {
                     let subscriber = BenchSubscriber(loop: driver.loop, certificate: certificate, delayStats: stats,
                                                      decryptEvery: decryptEvery)
                     let offer = try await subscriber.prepare(direction: .recvonly, outgoingTracks: [:]).get()
-                    let response = try await job.http.request("POST", "/whep/\(room)/\(job.resource)",
+                    let response = try await job.http.request(.POST, "/whep/\(room)/\(job.resource)",
                                                               headers: authorization, body: Array(offer.utf8))
                     guard response.status == 201 else {
                         throw BenchError.http("WHEP POST to port \(job.http.port): \(response.status) \(response.bodyText)")

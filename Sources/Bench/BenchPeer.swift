@@ -1,18 +1,30 @@
 import DTLS
+import Logging
 import MediaServer
 import NIOCore
+import PeerConnection
 import RTP
 import SDP
 
-/// What publishers and subscribers share: a `ClientTransport` on its own UDP socket, confined to
-/// one event loop, and a promise fulfilled when DTLS-SRTP is up.
+/// What publishers and subscribers share: a peer connection on a UDP socket of its own (as a
+/// browser's, controlling and DTLS client), confined to one event loop, and a promise fulfilled
+/// when DTLS-SRTP is up.
 ///
 /// `@unchecked Sendable`: every member is touched only on `loop`; async code reaches it through
 /// `loop.submit`.
-class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
+class BenchPeer: PeerTransportDelegate, @unchecked Sendable {
+    /// The load generator's own transports say only what went wrong, not each close.
+    static let logger: Logger = {
+        var logger = Logger(label: "cascade.bench")
+        logger.logLevel = .warning
+        return logger
+    }()
+
     let loop: any EventLoop
-    let transport: ClientTransport
+    let connection: PeerConnection
     var socket: ClientUDPSocket?
+    /// The transport on `socket`, once it is open.
+    var transport: PeerTransport? { socket?.transport }
     let connected: EventLoopPromise<Void>
     private var settled = false
     private(set) var offer: SessionDescription?
@@ -20,17 +32,22 @@ class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
 
     init(loop: any EventLoop, certificate: DTLSCertificate) {
         self.loop = loop
-        self.transport = ClientTransport(certificate: certificate)
+        self.connection = PeerConnection(iceRole: .controlling, dtlsRole: .client, certificate: certificate)
         self.connected = loop.makePromise(of: Void.self)
-        transport.delegate = self
     }
+
+    /// Lets a subscriber look at clear RTP headers before decryption (nil: decrypt everything).
+    func decryptionFilter() -> ((RTPHeader) -> Bool)? { nil }
 
     /// Opens the socket and returns the SDP offer (on the loop).
     func prepare(direction: MediaDirection, outgoingTracks: [MediaKind: OutgoingTrack]) -> EventLoopFuture<String> {
         loop.flatSubmit { [self] in
-            ClientUDPSocket.open(transport: transport, on: loop, datagramsPerRead: 4).map { [self] socket in
+            ClientUDPSocket.open(connection: connection, transportID: "bench-\(ObjectIdentifier(self).hashValue)",
+                                 logger: Self.logger, on: loop, datagramsPerRead: 4).map { [self] socket in
                 self.socket = socket
-                let offer = ClientNegotiation.makeOffer(for: transport, direction: direction,
+                socket.transport.delegate = self
+                socket.transport.shouldDecryptRTP = decryptionFilter()
+                let offer = ClientNegotiation.makeOffer(for: connection, direction: direction,
                                                         capabilities: BenchCodecs.capabilities,
                                                         outgoingTracks: outgoingTracks)
                 self.offer = offer
@@ -42,13 +59,13 @@ class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
     /// Applies the answer and starts ICE; fails `connected` after `timeoutNanos`.
     func accept(answer: String, timeoutNanos: Int64) -> EventLoopFuture<Void> {
         loop.submit { [self] in
-            guard let offer else { throw ClientNegotiation.Failure.transport("no offer") }
+            guard let offer, let transport else { throw ClientNegotiation.Failure.transport("no offer") }
             negotiated = try ClientNegotiation.accept(answerSDP: answer, to: offer, on: transport,
                                                       nowNanos: NIODeadline.now().uptimeNanoseconds)
             didNegotiate()
             socket?.flushIfNeeded()
             loop.scheduleTask(in: .nanoseconds(timeoutNanos)) { [self] in
-                settle(.failure(BenchError.connectTimeout("\(transport.state)")))
+                settle(.failure(BenchError.connectTimeout("\(connection.state)")))
             }
         }.flatMap { [self] in connected.futureResult }
     }
@@ -66,23 +83,19 @@ class BenchPeer: ClientTransportDelegate, @unchecked Sendable {
         socket?.tick(nowNanos: nowNanos)
     }
 
-    // MARK: ClientTransportDelegate
+    // MARK: PeerTransportDelegate
 
-    func clientTransportConnected(_ transport: ClientTransport) {
+    func transportConnected(_ transport: PeerTransport) {
         settle(.success(()))
     }
 
-    func clientTransport(_ transport: ClientTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader,
-                         nowNanos: UInt64) {}
+    func transport(_ transport: PeerTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader,
+                   nowNanos: UInt64) {}
 
-    func clientTransport(_ transport: ClientTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {}
+    func transport(_ transport: PeerTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {}
 
-    func clientTransportClosed(_ transport: ClientTransport, reason: String) {
+    func transportClosed(_ transport: PeerTransport, reason: String) {
         settle(.failure(BenchError.transportClosed(reason)))
-    }
-
-    func clientTransport(_ transport: ClientTransport, willDecryptRTP header: RTPHeader, nowNanos: UInt64) -> Bool {
-        true
     }
 }
 

@@ -62,15 +62,15 @@ final class BenchPublisher: BenchPeer, @unchecked Sendable {
         }
     }
 
-    override func clientTransportConnected(_ transport: ClientTransport) {
+    override func transportConnected(_ transport: PeerTransport) {
         let now = NIODeadline.now().uptimeNanoseconds
         nextVideoNanos = now
         nextAudioNanos = now
         sending = true
-        super.clientTransportConnected(transport)
+        super.transportConnected(transport)
     }
 
-    override func clientTransport(_ transport: ClientTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
+    override func transport(_ transport: PeerTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
         for packet in packets {
             switch packet {
             case .pictureLossIndication(let pli) where pli.mediaSSRC == videoSSRC:
@@ -87,7 +87,7 @@ final class BenchPublisher: BenchPeer, @unchecked Sendable {
 
     /// Sends every frame that is due; called by the driver every tick.
     override func tick(nowNanos: UInt64) {
-        if sending, transport.isConnected {
+        if sending, let transport, transport.isConnected {
             // After a stall longer than a second, resynchronise rather than burst.
             if nowNanos > nextVideoNanos &+ 1_000_000_000 { nextVideoNanos = nowNanos }
             if nowNanos > nextAudioNanos &+ 1_000_000_000 { nextAudioNanos = nowNanos }
@@ -121,7 +121,7 @@ final class BenchPublisher: BenchPeer, @unchecked Sendable {
             stampExtensions(&writer, mid: videoMid)
             let headerLength = writer.headerLength
             let counter = videoPacketsSent
-            transport.sendRTP(maximumLength: writer.packetLength(payloadLength: frame.payloadSizes[index])) { out in
+            transport?.sendRTP(maximumLength: writer.packetLength(payloadLength: frame.payloadSizes[index])) { out in
                 let payload = UnsafeMutableRawBufferPointer(rebasing: out[headerLength...])
                 let length = SyntheticVP8Source.writePayload(frame, index: index, counter: counter,
                                                              sendNanos: NIODeadline.now().uptimeNanoseconds,
@@ -143,7 +143,7 @@ final class BenchPublisher: BenchPeer, @unchecked Sendable {
         let headerLength = writer.headerLength
         let counter = audioPacketsSent
         let source = audio
-        transport.sendRTP(maximumLength: writer.packetLength(payloadLength: source.payloadBytes)) { out in
+        transport?.sendRTP(maximumLength: writer.packetLength(payloadLength: source.payloadBytes)) { out in
             let payload = UnsafeMutableRawBufferPointer(rebasing: out[headerLength...])
             let length = source.writePayload(counter: counter, sendNanos: NIODeadline.now().uptimeNanoseconds,
                                              into: payload)

@@ -71,8 +71,12 @@ final class BenchSubscriber: BenchPeer, @unchecked Sendable {
         return snapshot
     }
 
-    override func clientTransport(_ transport: ClientTransport, willDecryptRTP header: RTPHeader,
-                                  nowNanos: UInt64) -> Bool {
+    /// Counts every packet by its clear header; decrypts one in `decryptEvery` to read its stamp.
+    override func decryptionFilter() -> ((RTPHeader) -> Bool)? {
+        { [unowned self] header in self.count(header) }
+    }
+
+    private func count(_ header: RTPHeader) -> Bool {
         if let index = streams.firstIndex(where: { $0.ssrc == header.ssrc }) {
             streams[index].record(sequence: header.sequenceNumber)
         } else {
@@ -84,8 +88,8 @@ final class BenchSubscriber: BenchPeer, @unchecked Sendable {
         return seen % decryptEvery == 0
     }
 
-    override func clientTransport(_ transport: ClientTransport, receivedRTP packet: UnsafeRawBufferPointer,
-                                  header: RTPHeader, nowNanos: UInt64) {
+    override func transport(_ transport: PeerTransport, receivedRTP packet: UnsafeRawBufferPointer,
+                            header: RTPHeader, nowNanos: UInt64) {
         guard header.payloadLength >= BenchStamp.length,
               let stamp = BenchStamp.read(UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
         else { return }

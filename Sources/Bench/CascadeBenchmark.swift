@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Auth
 import Foundation
 import MediaServer
@@ -101,8 +102,8 @@ public enum CascadeBenchmark {
             try ServerProcess.media(config: config, node: $0, apiKey: pair.apiKey, apiSecret: pair.apiSecret,
                                     directory: directory)
         }
-        let httpGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let https = nodes.map { SimpleHTTPClient(group: httpGroup, host: "127.0.0.1", port: $0.httpPort) }
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let https = nodes.map { NodeHTTP(client: httpClient, host: "127.0.0.1", port: $0.httpPort) }
         let clients = try BenchClients(token: token, room: options.room, clientThreads: options.clientThreads,
                                        videoBitrateBps: options.videoBitrateBps, decryptEvery: options.decryptEvery,
                                        groups: 2)
@@ -110,7 +111,7 @@ public enum CascadeBenchmark {
             // B first, so A does not see its link drop while still serving.
             for node in nodes.reversed() { node.stop() }
             await clients.shutdown()
-            try? await httpGroup.shutdownGracefully()
+            try? await httpClient.shutdown()
         }
         do {
             progress("deployment file \(config.path)")
@@ -127,7 +128,7 @@ public enum CascadeBenchmark {
         }
     }
 
-    static func measure(_ options: CascadeOptions, nodes: [ServerProcess], https: [SimpleHTTPClient],
+    static func measure(_ options: CascadeOptions, nodes: [ServerProcess], https: [NodeHTTP],
                         clients: BenchClients, progress: @escaping @Sendable (String) -> Void) async throws -> CascadeResult {
         let (a, b) = (https[0], https[1])
         var resources: [String] = []
@@ -214,7 +215,7 @@ public enum CascadeBenchmark {
         var clients: ClientSnapshot
     }
 
-    static func snapshot(nodes: [ServerProcess], https: [SimpleHTTPClient], clients: BenchClients) async throws -> Snapshot {
+    static func snapshot(nodes: [ServerProcess], https: [NodeHTTP], clients: BenchClients) async throws -> Snapshot {
         var metrics: [[String: Double]] = []
         for (node, http) in zip(nodes, https) { metrics.append(try await node.metrics(http: http)) }
         // CPU readings together, right after the metrics, so both nodes share one window.

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Auth
 import Foundation
 import MediaServer
@@ -61,16 +62,16 @@ public enum FanoutBenchmark {
     public static func run(_ options: FanoutOptions, progress: @escaping @Sendable (String) -> Void) async throws -> FanoutResult {
         let pair = KeyService.generateDevelopmentPair()
         let token = try await BenchClients.token(apiKey: pair.apiKey, apiSecret: pair.apiSecret, room: options.room)
-        let httpGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         let server = try ServerProcess.serve(apiKey: pair.apiKey, apiSecret: pair.apiSecret, workers: 1)
-        let http = SimpleHTTPClient(group: httpGroup, host: "127.0.0.1", port: server.httpPort)
+        let http = NodeHTTP(client: httpClient, host: "127.0.0.1", port: server.httpPort)
         let clients = try BenchClients(token: token, room: options.room, clientThreads: options.clientThreads,
                                        videoBitrateBps: options.videoBitrateBps, decryptEvery: options.decryptEvery,
                                        groups: 1)
         func cleanUp() async {
             server.stop()
             await clients.shutdown()
-            try? await httpGroup.shutdownGracefully()
+            try? await httpClient.shutdown()
         }
         do {
             let result = try await measure(options, server: server, http: http, clients: clients, progress: progress)
@@ -82,7 +83,7 @@ public enum FanoutBenchmark {
         }
     }
 
-    static func measure(_ options: FanoutOptions, server: ServerProcess, http: SimpleHTTPClient, clients: BenchClients,
+    static func measure(_ options: FanoutOptions, server: ServerProcess, http: NodeHTTP, clients: BenchClients,
                         progress: @escaping @Sendable (String) -> Void) async throws -> FanoutResult {
         try await server.start(http: http)
         progress("server pid \(server.pid) on http \(server.httpPort), media udp \(server.mediaPort); log \(server.logPath)")
@@ -141,7 +142,7 @@ public enum FanoutBenchmark {
         var clients: ClientSnapshot
     }
 
-    static func snapshot(server: ServerProcess, http: SimpleHTTPClient, clients: BenchClients) async throws -> Snapshot {
+    static func snapshot(server: ServerProcess, http: NodeHTTP, clients: BenchClients) async throws -> Snapshot {
         let forwarded = try await server.metrics(http: http)["cascade_rtp_forwarded_packets_total"] ?? 0
         let time = Date()
         let serverCPU = ProcessStats.cpuSeconds(pid: server.pid) ?? 0

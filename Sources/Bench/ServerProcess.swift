@@ -67,12 +67,12 @@ final class ServerProcess: @unchecked Sendable {
         return directory
     }
 
-    func start(http: SimpleHTTPClient) async throws {
+    func start(http: NodeHTTP) async throws {
         try process.run()
         // Ready when /healthz answers (at most 15 s).
         for _ in 0..<150 {
             if !process.isRunning { throw BenchError.server("\(name) exited at start; see \(logPath)") }
-            if let response = try? await http.request("GET", "/healthz"), response.status == 200 { return }
+            if let response = try? await http.request(.GET, "/healthz"), response.status == 200 { return }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw BenchError.server("\(name) did not become healthy; see \(logPath)")
@@ -86,8 +86,8 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// The server's counters from /metrics, e.g. `cascade_rtp_forwarded_packets_total`.
-    func metrics(http: SimpleHTTPClient) async throws -> [String: Double] {
-        Self.parseMetrics(try await http.request("GET", "/metrics").bodyText)
+    func metrics(http: NodeHTTP) async throws -> [String: Double] {
+        Self.parseMetrics(try await http.request(.GET, "/metrics").bodyText)
     }
 
     /// Binds port 0 on 127.0.0.1 and returns what the kernel chose (a small race, fine for a benchmark).

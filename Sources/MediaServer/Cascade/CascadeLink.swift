@@ -15,13 +15,22 @@ import STUN
 ///   in our room whose upstream is this link; our local subscribers attach to it as to any other
 ///   publication, and its NACKs, PLIs and receiver reports go back over the link (hop by hop).
 ///
-/// The dialing side is the ICE controlling agent and the DTLS client (a `ClientTransport` on its
-/// own UDP socket, outbound only); the accepting side is ICE-lite and DTLS server on its media
-/// port (a `PeerTransport`), as with a browser. All state is confined to the worker's loop.
+/// The dialing side is the ICE controlling agent and the DTLS client (a `PeerTransport` on a
+/// UDP socket of its own, outbound only); the accepting side is ICE-lite and DTLS server on its
+/// media port, as with a browser. All state is confined to the worker's loop.
 final class CascadeLink: RTPPacketSender {
     enum Transport {
-        case dialed(ClientTransport, ClientUDPSocket)
+        /// We dialed: the transport lives on its own socket.
+        case dialed(ClientUDPSocket)
+        /// The peer dialed: the transport is on this worker's media port.
         case accepted(PeerTransport)
+
+        var peerTransport: PeerTransport {
+            switch self {
+            case .dialed(let socket): socket.transport
+            case .accepted(let transport): transport
+            }
+        }
     }
 
     struct Key: Hashable {
@@ -62,13 +71,7 @@ final class CascadeLink: RTPPacketSender {
 
     var isEmpty: Bool { outgoing.isEmpty && incoming.isEmpty }
 
-    var isConnected: Bool {
-        switch transport {
-        case .dialed(let client, _): client.isConnected
-        case .accepted(let peer): peer.isConnected
-        case nil: false
-        }
-    }
+    var isConnected: Bool { transport?.peerTransport.isConnected ?? false }
 
     // MARK: - Transport
 
@@ -76,10 +79,7 @@ final class CascadeLink: RTPPacketSender {
         closeTransport(reason: "replaced")
         self.transport = transport
         CascadeMetrics.linkTransports.increment()
-        switch transport {
-        case .dialed(let client, _): client.delegate = self
-        case .accepted(let peer): peer.delegate = self
-        }
+        transport.peerTransport.delegate = self
     }
 
     /// Ends the media transport (close_notify). Relays stay; a new transport may come.
@@ -87,14 +87,10 @@ final class CascadeLink: RTPPacketSender {
         guard let transport else { return }
         self.transport = nil
         CascadeMetrics.linkTransports.decrement()
+        transport.peerTransport.delegate = nil
         switch transport {
-        case .dialed(let client, let socket):
-            client.delegate = nil
-            _ = socket.close()
-            _ = client
-        case .accepted(let peer):
-            peer.delegate = nil
-            peer.close(reason: reason)
+        case .dialed(let socket): _ = socket.close()
+        case .accepted(let peer): peer.close(reason: reason)
         }
     }
 
@@ -158,7 +154,7 @@ final class CascadeLink: RTPPacketSender {
     /// incoming relays that have been idle long enough to release.
     func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64) -> [Key] {
         switch transport {
-        case .dialed(_, let socket): socket.tick(nowNanos: nowNanos)
+        case .dialed(let socket): socket.tick(nowNanos: nowNanos)
         case .accepted(let peer): peer.tick(nowNanos: nowNanos)
         case nil: break
         }
@@ -181,25 +177,17 @@ final class CascadeLink: RTPPacketSender {
     }
 
     func flush() {
-        if case .dialed(_, let socket) = transport { socket.flushIfNeeded() }
+        if case .dialed(let socket) = transport { socket.flushIfNeeded() }
     }
 
     // MARK: - RTPPacketSender (everything for the peer goes through the one transport)
 
     func sendRTP(maximumLength: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
-        switch transport {
-        case .dialed(let client, _): client.sendRTP(maximumLength: maximumLength, write)
-        case .accepted(let peer): peer.sendRTP(maximumLength: maximumLength, write)
-        case nil: break
-        }
+        transport?.peerTransport.sendRTP(maximumLength: maximumLength, write)
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {
-        switch transport {
-        case .dialed(let client, _): client.sendRTCP(packets)
-        case .accepted(let peer): peer.sendRTCP(packets)
-        case nil: break
-        }
+        transport?.peerTransport.sendRTCP(packets)
     }
 
     // MARK: - Receive
@@ -216,26 +204,6 @@ final class CascadeLink: RTPPacketSender {
     }
 }
 
-extension CascadeLink: ClientTransportDelegate {
-    func clientTransportConnected(_ transport: ClientTransport) { transportUp() }
-
-    func clientTransport(_ transport: ClientTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader,
-                         nowNanos: UInt64) {
-        receivedRTP(packet, header: header, nowNanos: nowNanos)
-    }
-
-    func clientTransport(_ transport: ClientTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
-        receivedRTCP(packets, nowNanos: nowNanos)
-    }
-
-    func clientTransportClosed(_ transport: ClientTransport, reason: String) {
-        if case .dialed(let current, let socket) = self.transport, current === transport {
-            _ = socket.close()
-            transportDown(reason: reason)
-        }
-    }
-}
-
 extension CascadeLink: PeerTransportDelegate {
     func transportConnected(_ transport: PeerTransport) { transportUp() }
 
@@ -248,6 +216,8 @@ extension CascadeLink: PeerTransportDelegate {
     }
 
     func transportClosed(_ transport: PeerTransport, reason: String) {
-        if case .accepted(let current) = self.transport, current === transport { transportDown(reason: reason) }
+        guard let current = self.transport, current.peerTransport === transport else { return }
+        if case .dialed(let socket) = current { _ = socket.close() }
+        transportDown(reason: reason)
     }
 }

@@ -2,6 +2,7 @@ import DTLS
 import ICE
 import MediaAPI
 import NIOCore
+import PeerConnection
 import SFU
 import STUN
 
@@ -34,26 +35,30 @@ extension MediaWorker {
     /// answer is back.
     func prepareDialedTransport(peer: String) -> EventLoopFuture<LinkICEParameters> {
         guard let certificate else { return loop.makeFailedFuture(MediaError.internalFailure("no DTLS certificate")) }
-        return ClientUDPSocket.open(transport: ClientTransport(certificate: certificate), on: loop,
-                                    host: configuration.bindHost).map { [self] socket in
-            let client = socket.transport
+        var logger = self.logger
+        logger[metadataKey: "peer_node"] = "\(peer)"
+        let connection = PeerConnection(iceRole: .controlling, dtlsRole: .client, certificate: certificate)
+        return ClientUDPSocket.open(connection: connection, transportID: "link-\(peer)-\(randomToken(length: 8))",
+                                    logger: logger, on: loop, host: configuration.bindHost).map { [self] socket in
             // Link packets fan out to this worker's subscribers: flush everything per burst.
             socket.afterReadBurst = { [unowned self] in flushIfNeeded() }
-            link(to: peer).attach(.dialed(client, socket))
-            return LinkICEParameters(ufrag: client.localCredentials.ufrag, pwd: client.localCredentials.password,
+            link(to: peer).attach(.dialed(socket))
+            let credentials = socket.transport.connection.localCredentials
+            return LinkICEParameters(ufrag: credentials.ufrag, pwd: credentials.password,
                                      fingerprint: certificate.fingerprintSHA256, candidates: [])
         }
     }
 
     func startDialedTransport(peer: String, answer: LinkICEParameters) throws(MediaError) {
-        guard case .dialed(let client, let socket) = links[peer]?.transport else {
+        guard case .dialed(let socket) = links[peer]?.transport else {
             throw .internalFailure("no dialed transport toward \(peer)")
         }
         let candidates = answer.candidates.compactMap { TransportAddress($0) }
         guard !candidates.isEmpty else { throw .unacceptableOffer("the peer's answer has no usable candidate") }
         do {
-            try client.start(remoteUfrag: answer.ufrag, remotePassword: answer.pwd, remoteFingerprint: answer.fingerprint,
-                             remoteCandidates: candidates, dtlsRole: .client, nowNanos: MonotonicClock.nowNanos)
+            try socket.transport.start(remote: .init(ufrag: answer.ufrag, password: answer.pwd, fingerprint: answer.fingerprint,
+                                                     candidates: candidates),
+                                       nowNanos: MonotonicClock.nowNanos)
         } catch {
             throw .internalFailure("could not start the link's DTLS client: \(error)")
         }
@@ -66,15 +71,9 @@ extension MediaWorker {
         let credentials = ICECredentials.random()
         var logger = self.logger
         logger[metadataKey: "peer_node"] = "\(peer)"
-        let transport: PeerTransport
-        do {
-            transport = try PeerTransport(id: "link-\(peer)-\(randomToken(length: 8))", worker: self, certificate: certificate,
-                                          credentials: credentials, remoteUfrag: offer.ufrag, remotePassword: offer.pwd,
-                                          remoteFingerprint: offer.fingerprint, logger: logger)
-        } catch {
-            throw .internalFailure("could not create the link's DTLS session: \(error)")
-        }
-        register(transport)
+        let transport = try openTransport(id: "link-\(peer)-\(randomToken(length: 8))", credentials: credentials,
+                                          remote: .init(ufrag: offer.ufrag, password: offer.pwd, fingerprint: offer.fingerprint),
+                                          logger: logger)
         link(to: peer).attach(.accepted(transport))
         return LinkICEParameters(ufrag: credentials.ufrag, pwd: credentials.password,
                                  fingerprint: certificate.fingerprintSHA256,

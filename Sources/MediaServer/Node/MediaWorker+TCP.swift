@@ -12,6 +12,8 @@ final class WorkerTCPState {
     /// Connections with queued, unflushed frames (flushed with the UDP socket's writes).
     var flushList: [TCPMediaConnection] = []
     var nextSerial: UInt64 = 1
+    /// Frames queued since the worker last counted them (its tick adds them to `sent`).
+    var framesSent = 0
 }
 
 /// ICE-TCP passive candidates (RFC 6544): for clients whose network blocks UDP. Each accepted
@@ -113,11 +115,10 @@ extension MediaWorker {
             counters.dropped += 1
             return
         }
+        var target = connection.transport
         switch first {
         case 0...3:
-            let bytes = Array(frame.readableBytesView)
-            var target = connection.transport
-            if let ufrag = ICERouting.recipientUfrag(ofBindingRequest: bytes) {
+            if let ufrag = frame.withUnsafeReadableBytes({ ICERouting.recipientUfrag(ofBindingRequest: $0) }) {
                 // A connection stays with the transport it first authenticated for.
                 guard let named = transportsByUfrag[ufrag], target == nil || target === named else {
                     counters.dropped += 1
@@ -125,26 +126,16 @@ extension MediaWorker {
                 }
                 target = named
             }
-            guard let target else {
-                counters.dropped += 1
-                return
-            }
-            target.receiveSTUN(bytes, over: connection)
-        case 20...63:
-            guard let transport = connection.transport else {
-                counters.dropped += 1
-                return
-            }
-            frame.withUnsafeReadableBytes { transport.receiveDTLS($0, over: .tcp(connection)) }
-        case 128...191:
-            guard let transport = connection.transport else {
-                counters.dropped += 1
-                return
-            }
-            deliverSRTP(frame, to: transport, from: connection.remoteAddress)
+        case 20...63, 128...191:
+            break
         default:
-            counters.dropped += 1
+            target = nil
         }
+        guard let target else {
+            counters.dropped += 1
+            return
+        }
+        deliver(frame, to: target, over: .tcp(connection))
     }
 }
 

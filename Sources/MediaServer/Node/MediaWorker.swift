@@ -1,8 +1,10 @@
 import DTLS
 import ICE
 import Logging
+import MediaAPI
 import NIOCore
 import NIOPosix
+import PeerConnection
 import SFU
 import STUN
 
@@ -12,7 +14,7 @@ import STUN
 /// point either runs on the loop or hops onto it first). The packet path — demultiplex, route,
 /// decrypt, fan out, encrypt into the outgoing `DatagramBatch` — runs without locks, tasks or
 /// per-packet allocation.
-final class MediaWorker: @unchecked Sendable {
+final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable {
     let index: Int
     let loop: any EventLoop
     let configuration: MediaNodeConfiguration
@@ -142,7 +144,8 @@ final class MediaWorker: @unchecked Sendable {
 
     // MARK: - Receive path
 
-    /// RFC 7983 §7: demultiplex by the first byte — STUN 0–3, DTLS 20–63, RTP/RTCP 128–191.
+    /// RFC 7983 §7: demultiplex by the first byte — STUN 0–3, DTLS 20–63, RTP/RTCP 128–191 —
+    /// to find the transport; the transport's connection demultiplexes again for itself.
     func datagramReceived(_ envelope: AddressedEnvelope<ByteBuffer>) {
         counters.received += 1
         let data = envelope.data
@@ -150,51 +153,41 @@ final class MediaWorker: @unchecked Sendable {
             counters.dropped += 1
             return
         }
+        let transport: PeerTransport?
         switch first {
         case 0...3:
-            handleSTUN(data, from: envelope.remoteAddress)
-        case 20...63:
-            guard let transport = transportsByAddress[envelope.remoteAddress] else {
-                counters.dropped += 1
-                return
+            // A Binding request names its transport by ufrag; other STUN (a consent response to a
+            // link's dialing side is not on this port) by the address it comes from.
+            if let ufrag = data.withUnsafeReadableBytes({ ICERouting.recipientUfrag(ofBindingRequest: $0) }) {
+                transport = transportsByUfrag[ufrag]
+            } else {
+                transport = transportsByAddress[envelope.remoteAddress]
             }
-            data.withUnsafeReadableBytes { transport.receiveDTLS($0, from: envelope.remoteAddress) }
-        case 128...191:
-            guard let transport = transportsByAddress[envelope.remoteAddress] else {
-                counters.dropped += 1
-                return
-            }
-            deliverSRTP(data, to: transport, from: envelope.remoteAddress)
+        case 20...63, 128...191:
+            transport = transportsByAddress[envelope.remoteAddress]
         default:
-            counters.dropped += 1
-        }
-    }
-
-    /// Copies an SRTP/SRTCP datagram (UDP or one ICE-TCP frame) into the scratch buffer, so the
-    /// receive buffer is never mutated, and hands it to its transport to decrypt in place.
-    func deliverSRTP(_ data: ByteBuffer, to transport: PeerTransport, from address: SocketAddress) {
-        guard data.readableBytes <= scratch.count else {
-            counters.dropped += 1
-            return
-        }
-        let length = data.readableBytes
-        data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
-        transport.receiveSRTP(scratch, length: length, from: address)
-    }
-
-    private func handleSTUN(_ data: ByteBuffer, from address: SocketAddress) {
-        let bytes = Array(data.readableBytesView)
-        let transport: PeerTransport?
-        if let ufrag = ICERouting.recipientUfrag(ofBindingRequest: bytes) {
-            transport = transportsByUfrag[ufrag]
-        } else {
-            transport = transportsByAddress[address]
+            transport = nil
         }
         guard let transport else {
             counters.dropped += 1
             return
         }
-        transport.receiveSTUN(bytes, from: address)
+        deliver(data, to: transport, over: .udp(envelope.remoteAddress))
+    }
+
+    /// Copies a datagram (UDP or one ICE-TCP frame) into the scratch buffer, so the receive
+    /// buffer (shared with the rest of the vector read) is never mutated, and hands it to its
+    /// transport, which decrypts in place.
+    func deliver(_ data: ByteBuffer, to transport: PeerTransport, over path: PeerPath) {
+        let length = data.readableBytes
+        guard length <= scratch.count else {
+            counters.dropped += 1
+            return
+        }
+        data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
+        if !transport.receive(scratch, length: length, over: path, nowNanos: MonotonicClock.nowNanos) {
+            counters.dropped += 1
+        }
     }
 
     // MARK: - Send path
@@ -235,20 +228,44 @@ final class MediaWorker: @unchecked Sendable {
         counters.sendFailed += result.failedDestination
     }
 
-    // MARK: - Transports
+    // MARK: - Transports (PeerTransportRouter)
 
-    func register(_ transport: PeerTransport) {
+    /// A transport on this worker's port, as a media node plays it toward a browser or a dialing
+    /// node: ICE-lite and DTLS server (the answer said `a=setup:passive`), routed by its ufrag
+    /// from now on (INTEROP-NOTES §1: before the answer leaves).
+    func openTransport(id: String, credentials: ICECredentials, remote: PeerConnection.RemoteParameters,
+                       logger: Logger) throws(MediaError) -> PeerTransport {
+        guard let certificate else { throw .internalFailure("no DTLS certificate") }
+        let connection = PeerConnection(
+            iceRole: .lite, dtlsRole: .server, certificate: certificate, localCredentials: credentials,
+            configuration: .init(lite: .init(consentTimeoutNanos: UInt64(configuration.consentTimeoutSeconds) * 1_000_000_000)))
+        let transport = PeerTransport(id: id, connection: connection, port: self, router: self, logger: logger)
+        do {
+            try transport.start(remote: remote, nowNanos: MonotonicClock.nowNanos)
+        } catch {
+            throw .unacceptableOffer("the fingerprint cannot be used: \(error)")
+        }
         transportsByUfrag[transport.localUfrag] = transport
         counters.transportsOpened += 1
+        return transport
     }
 
-    func routeAddress(_ address: SocketAddress, to transport: PeerTransport) {
+    /// After an ICE restart: checks with the new ufrag reach the transport too.
+    func routeUfrag(of transport: PeerTransport) {
+        transportsByUfrag[transport.localUfrag] = transport
+    }
+
+    func route(_ address: SocketAddress, to transport: PeerTransport) {
         transportsByAddress[address] = transport
     }
 
-    func unregister(_ transport: PeerTransport) {
-        transportsByUfrag.removeValue(forKey: transport.localUfrag)
-        for address in transport.knownAddresses where transportsByAddress[address] === transport {
+    func unrouteUfrag(_ ufrag: String, of transport: PeerTransport) {
+        if transportsByUfrag[ufrag] === transport { transportsByUfrag.removeValue(forKey: ufrag) }
+    }
+
+    func transportClosed(_ transport: PeerTransport) {
+        for (ufrag, routed) in transportsByUfrag where routed === transport { transportsByUfrag.removeValue(forKey: ufrag) }
+        for address in transport.routedAddresses where transportsByAddress[address] === transport {
             transportsByAddress.removeValue(forKey: address)
         }
         counters.transportsClosed += 1
@@ -265,6 +282,8 @@ final class MediaWorker: @unchecked Sendable {
         tickLinks(nowNanos: now, wallClockUnixNanos: wallClock)
         flushIfNeeded()
         counters.absorb(forwardingCounters)
+        counters.sent += tcp.framesSent
+        tcp.framesSent = 0
         counters.flush()
     }
 }

@@ -1,13 +1,6 @@
 import NIOCore
 import STUN
 
-/// Where a transport's packets go: the worker's shared UDP socket to one peer address, or one
-/// accepted ICE-TCP connection (RFC 6544). ICE selects one of them (INTEROP-NOTES §1–2).
-enum PeerPath {
-    case udp(SocketAddress)
-    case tcp(TCPMediaConnection)
-}
-
 /// One accepted ICE-TCP connection on a worker's TCP port (RFC 6544 passive candidate). Lives on
 /// the worker's loop, like everything the worker owns.
 ///
@@ -53,6 +46,7 @@ final class TCPMediaConnection {
         var buffer = context.channel.allocator.buffer(capacity: RFC4571.headerLength + length)
         guard RFC4571.writeFrame(into: &buffer, length: length, write) > 0 else { return false }
         context.write(NIOAny(buffer), promise: nil)
+        state.framesSent += 1
         if !pendingFlush {
             pendingFlush = true
             state.flushList.append(self)

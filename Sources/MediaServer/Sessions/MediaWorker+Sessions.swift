@@ -45,7 +45,6 @@ extension MediaWorker {
                                      publication: publication, worker: self)
         room(named: request.room).add(publication)
         sessions[session.id] = session
-        register(transport)
         transport.logger.info("publication started", metadata: [
             "room": "\(request.room)", "resource": "\(resourceID)", "participant": "\(request.identity)",
             "tracks": "\(tracks.map { "\($0.codec.kind.rawValue):\($0.codec.name)" })",
@@ -95,7 +94,6 @@ extension MediaWorker {
                                        subscription: subscription, worker: self)
         room.add(subscription, to: publication, nowNanos: MonotonicClock.nowNanos)
         sessions[sessionID] = session
-        register(transport)
         transport.logger.info("subscription started", metadata: [
             "room": "\(request.room)", "resource": "\(request.resourceID)", "participant": "\(request.identity)",
         ])
@@ -240,19 +238,15 @@ extension MediaWorker {
 
     private func makeTransport(id: String, credentials: ICECredentials, negotiated: NegotiatedSession,
                                room: String) throws(MediaError) -> PeerTransport {
-        guard let certificate else { throw .internalFailure("no DTLS certificate") }
         guard let fingerprint = negotiated.remote.fingerprints.first(where: { $0.algorithm.lowercased() == "sha-256" }) else {
             throw .unacceptableOffer("the offer has no sha-256 fingerprint")
         }
         var logger = self.logger
         logger[metadataKey: "room"] = "\(room)"
-        do {
-            return try PeerTransport(id: id, worker: self, certificate: certificate, credentials: credentials,
-                                     remoteUfrag: negotiated.remote.iceUfrag, remotePassword: negotiated.remote.icePwd,
-                                     remoteFingerprint: fingerprint.value, logger: logger)
-        } catch {
-            throw .internalFailure("could not create the DTLS session: \(error)")
-        }
+        return try openTransport(id: id, credentials: credentials,
+                                 remote: .init(ufrag: negotiated.remote.iceUfrag, password: negotiated.remote.icePwd,
+                                               fingerprint: fingerprint.value),
+                                 logger: logger)
     }
 }
 

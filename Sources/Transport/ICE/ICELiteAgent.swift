@@ -110,18 +110,22 @@ public struct ICELiteAgent: Sendable {
 
     // MARK: Inbound checks
 
+    ///
+    /// - Parameter mappedAddress: what XOR-MAPPED-ADDRESS reports (RFC 8489 §14.2), when the
+    ///   tuple the agent keys on is not the peer's real address (an ICE-TCP connection's
+    ///   synthetic tuple); by default the source itself.
     public mutating func handleBindingRequest(_ bytes: [UInt8], from source: TransportAddress,
-                                              nowNanos: UInt64) -> Result {
+                                              mappedAddress: TransportAddress? = nil, nowNanos: UInt64) -> Result {
         guard isActive else { return Result(response: nil, events: [], outcome: .ignored(.agentStopped)) }
         guard let message = try? STUNMessage(parsing: bytes) else {
             return Result(response: nil, events: [], outcome: .ignored(.malformed))
         }
-        return handleBindingRequest(message, from: source, nowNanos: nowNanos)
+        return handleBindingRequest(message, from: source, mappedAddress: mappedAddress, nowNanos: nowNanos)
     }
 
     /// For a message already parsed by the caller (it keeps its bytes for the integrity check).
     public mutating func handleBindingRequest(_ message: STUNMessage, from source: TransportAddress,
-                                              nowNanos: UInt64) -> Result {
+                                              mappedAddress: TransportAddress? = nil, nowNanos: UInt64) -> Result {
         guard isActive else { return Result(response: nil, events: [], outcome: .ignored(.agentStopped)) }
         if clockStartNanos == nil { clockStartNanos = nowNanos }
 
@@ -143,7 +147,8 @@ public struct ICELiteAgent: Sendable {
                 completeRestart()
             }
             let events = recordAuthenticatedCheck(from: source, check: check, nowNanos: nowNanos)
-            let response = BindingResponse.success(to: message, from: source, localPassword: contexts[check.contextIndex].local.key,
+            let response = BindingResponse.success(to: message, from: mappedAddress ?? source,
+                                                   localPassword: contexts[check.contextIndex].local.key,
                                                    software: configuration.software)
             return Result(response: response, events: events, outcome: .accepted)
         }
@@ -247,6 +252,12 @@ public struct ICELiteAgent: Sendable {
         self.remoteUfrag = remoteUfrag
         self.remotePassword = remotePassword
     }
+
+    /// True between `restart` and the first check that uses the new credentials.
+    public var isRestarting: Bool { previousContext != nil }
+
+    /// The ufrag still answered while restarting (the one before `restart`).
+    public var previousUfrag: String? { previousContext?.local.ufrag }
 
     private mutating func completeRestart() {
         previousContext = nil

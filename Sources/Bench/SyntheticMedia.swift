@@ -4,17 +4,17 @@
 
 /// The last 16 bytes of every synthetic payload: a per-stream packet counter and the monotonic
 /// send time (both big-endian). The SFU forwards payloads untouched, so receivers read them back.
-public enum BenchStamp {
-    public static let length = 16
+enum BenchStamp {
+    static let length = 16
 
-    public static func write(counter: UInt64, sendNanos: UInt64, into payload: UnsafeMutableRawBufferPointer) {
+    static func write(counter: UInt64, sendNanos: UInt64, into payload: UnsafeMutableRawBufferPointer) {
         guard payload.count >= length else { return }
         let start = payload.count - length
         payload.storeBytes(of: counter.bigEndian, toByteOffset: start, as: UInt64.self)
         payload.storeBytes(of: sendNanos.bigEndian, toByteOffset: start + 8, as: UInt64.self)
     }
 
-    public static func read(_ payload: UnsafeRawBufferPointer) -> (counter: UInt64, sendNanos: UInt64)? {
+    static func read(_ payload: UnsafeRawBufferPointer) -> (counter: UInt64, sendNanos: UInt64)? {
         guard payload.count >= length else { return nil }
         let start = payload.count - length
         let counter = UInt64(bigEndian: payload.loadUnaligned(fromByteOffset: start, as: UInt64.self))
@@ -24,33 +24,33 @@ public enum BenchStamp {
 }
 
 /// One video frame's worth of packets, planned by `SyntheticVP8Source`.
-public struct SyntheticVideoFrame: Sendable, Equatable {
-    public var isKeyframe: Bool
+struct SyntheticVideoFrame: Sendable, Equatable {
+    var isKeyframe: Bool
     /// 15-bit picture id (RFC 7741 §4.2, M=1).
-    public var pictureID: UInt16
-    public var rtpTimestamp: UInt32
+    var pictureID: UInt16
+    var rtpTimestamp: UInt32
     /// Payload sizes of the frame's packets, in order; the last one carries the marker bit.
-    public var payloadSizes: [Int]
+    var payloadSizes: [Int]
 }
 
 /// A constant-bitrate VP8-shaped source: `framesPerSecond` frames of `bitrate / 8 / fps` bytes,
 /// split evenly into packets of at most `maximumPayloadBytes`; a key frame every
 /// `keyframeIntervalFrames` frames or after `requestKeyframe()` (a PLI or FIR).
-public struct SyntheticVP8Source: Sendable {
-    public static let clockRate: UInt32 = 90_000
+struct SyntheticVP8Source: Sendable {
+    static let clockRate: UInt32 = 90_000
     /// Descriptor (4 bytes: X, I with 15-bit picture id) + a 10-byte key frame header + stamp.
-    public static let minimumPayloadBytes = 4 + 10 + BenchStamp.length
+    static let minimumPayloadBytes = 4 + 10 + BenchStamp.length
 
-    public var bitrateBps: Int
-    public var framesPerSecond: Int
-    public var maximumPayloadBytes: Int
-    public var keyframeIntervalFrames: Int
+    var bitrateBps: Int
+    var framesPerSecond: Int
+    var maximumPayloadBytes: Int
+    var keyframeIntervalFrames: Int
     private var pictureID: UInt16
     private var timestamp: UInt32
     private var framesSinceKeyframe: Int
     private var keyframeRequested = true  // a decoder needs one to start
 
-    public init(bitrateBps: Int = 1_500_000, framesPerSecond: Int = 30, maximumPayloadBytes: Int = 1150,
+    init(bitrateBps: Int = 1_500_000, framesPerSecond: Int = 30, maximumPayloadBytes: Int = 1150,
                 keyframeIntervalSeconds: Int = 2, initialPictureID: UInt16 = 0, initialTimestamp: UInt32 = 0) {
         self.bitrateBps = max(bitrateBps, 8_000)
         self.framesPerSecond = max(framesPerSecond, 1)
@@ -61,12 +61,12 @@ public struct SyntheticVP8Source: Sendable {
         self.framesSinceKeyframe = 0
     }
 
-    public var frameIntervalNanos: UInt64 { 1_000_000_000 / UInt64(framesPerSecond) }
+    var frameIntervalNanos: UInt64 { 1_000_000_000 / UInt64(framesPerSecond) }
 
     /// RFC 4585 §6.3.1: a PLI asks for a key frame; the next frame is one.
-    public mutating func requestKeyframe() { keyframeRequested = true }
+    mutating func requestKeyframe() { keyframeRequested = true }
 
-    public mutating func nextFrame() -> SyntheticVideoFrame {
+    mutating func nextFrame() -> SyntheticVideoFrame {
         let isKeyframe = keyframeRequested || framesSinceKeyframe >= keyframeIntervalFrames
         if isKeyframe {
             keyframeRequested = false
@@ -87,7 +87,7 @@ public struct SyntheticVP8Source: Sendable {
 
     /// Writes packet `index` of `frame` into `payload` (exactly `frame.payloadSizes[index]` bytes
     /// of it are used) and returns its length, or 0 if it does not fit.
-    public static func writePayload(_ frame: SyntheticVideoFrame, index: Int, counter: UInt64, sendNanos: UInt64,
+    static func writePayload(_ frame: SyntheticVideoFrame, index: Int, counter: UInt64, sendNanos: UInt64,
                                     into payload: UnsafeMutableRawBufferPointer) -> Int {
         guard index >= 0, index < frame.payloadSizes.count else { return 0 }
         let length = frame.payloadSizes[index]
@@ -123,24 +123,24 @@ public struct SyntheticVP8Source: Sendable {
 }
 
 /// Opus-shaped audio (RFC 7587): a 20 ms frame every 20 ms, `payloadBytes` each.
-public struct SyntheticOpusSource: Sendable {
-    public static let clockRate: UInt32 = 48_000
-    public static let frameIntervalNanos: UInt64 = 20_000_000
-    public var payloadBytes: Int
+struct SyntheticOpusSource: Sendable {
+    static let clockRate: UInt32 = 48_000
+    static let frameIntervalNanos: UInt64 = 20_000_000
+    var payloadBytes: Int
     private var timestamp: UInt32
 
-    public init(payloadBytes: Int = 100, initialTimestamp: UInt32 = 0) {
+    init(payloadBytes: Int = 100, initialTimestamp: UInt32 = 0) {
         self.payloadBytes = max(payloadBytes, 1 + BenchStamp.length)
         self.timestamp = initialTimestamp
     }
 
     /// The RTP timestamp of the next frame (960 ticks per 20 ms at 48 kHz).
-    public mutating func nextTimestamp() -> UInt32 {
+    mutating func nextTimestamp() -> UInt32 {
         defer { timestamp &+= 960 }
         return timestamp
     }
 
-    public func writePayload(counter: UInt64, sendNanos: UInt64, into payload: UnsafeMutableRawBufferPointer) -> Int {
+    func writePayload(counter: UInt64, sendNanos: UInt64, into payload: UnsafeMutableRawBufferPointer) -> Int {
         guard payloadBytes <= payload.count, let base = payload.baseAddress else { return 0 }
         let out = UnsafeMutableRawBufferPointer(rebasing: payload[0..<payloadBytes])
         // RFC 6716 §3.1 TOC: config 31 (CELT FB 20 ms), mono, one frame.

@@ -1,17 +1,20 @@
+import Logging
 import NIOCore
 import NIOPosix
-import STUN
+import PeerConnection
 
-/// A UDP socket for one `ClientTransport` on a NIO event loop: datagrams read (recvmmsg) are fed
-/// to the transport, datagrams the transport sends are queued and flushed once per read burst or
-/// when the owner calls `flushIfNeeded()` (after a tick or a batch of media).
+/// A UDP socket of its own for one `PeerTransport` on a NIO event loop: the dialing side of a
+/// cascade link, or one client of the load generator. Datagrams read (recvmmsg) are handed to the
+/// transport; datagrams the transport sends are queued and flushed once per read burst or when
+/// the owner calls `flushIfNeeded()` (after a tick or a batch of media).
 ///
-/// Each transport gets its own socket because the server routes media by 5-tuple. Every method
+/// Each transport gets its own socket because the far side routes media by 5-tuple. Every method
 /// runs on `loop` (`@unchecked Sendable` is sound because the only cross-thread entry point,
 /// `open`, hops onto the loop before touching state).
-public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
+public final class ClientUDPSocket: DatagramPort, @unchecked Sendable {
     public let loop: any EventLoop
-    public let transport: ClientTransport
+    /// Set by `open`; the socket owns it (the transport only points back at its port).
+    public private(set) var transport: PeerTransport!
     public private(set) var localAddress: SocketAddress?
     /// Datagrams read from the socket.
     public private(set) var datagramsReceived = 0
@@ -23,13 +26,11 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
     private var channel: (any Channel)?
     private var context: ChannelHandlerContext?
     private var pendingFlush = false
-    private var lastDestination: (TransportAddress, SocketAddress)?
     /// Received datagrams are copied here and decrypted in place.
     private let scratch: UnsafeMutableRawBufferPointer
 
-    private init(loop: any EventLoop, transport: ClientTransport) {
+    private init(loop: any EventLoop) {
         self.loop = loop
-        self.transport = transport
         self.scratch = .allocate(byteCount: 2048, alignment: 16)
     }
 
@@ -37,8 +38,8 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
         scratch.deallocate()
     }
 
-    /// Binds an ephemeral port on `host` and wires it to `transport` (the transport's `output`).
-    /// Call on `loop`, which then owns the transport.
+    /// Binds an ephemeral port on `host` and makes the transport of `connection` on it (id
+    /// `transportID`). Call on `loop`, which then owns both.
     ///
     /// `datagramsPerRead` is how many datagrams one readiness may read: the default suits a socket
     /// that receives bursts (a cascade link carries every relayed track). A load generator with
@@ -46,12 +47,12 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
     /// epoll reports it (a media node sends each burst to many sockets), and a larger read would
     /// spend a second `recvmmsg` finding it empty. Epoll is level-triggered, so what is left is
     /// reported again.
-    public static func open(transport: ClientTransport, on loop: any EventLoop, host: String = "127.0.0.1",
-                            socketBufferBytes: Int = 1 << 20,
+    public static func open(connection: PeerConnection, transportID: String, logger: Logger, on loop: any EventLoop,
+                            host: String = "127.0.0.1", socketBufferBytes: Int = 1 << 20,
                             datagramsPerRead: Int = 64) -> EventLoopFuture<ClientUDPSocket> {
         loop.preconditionInEventLoop()
-        let socket = ClientUDPSocket(loop: loop, transport: transport)
-        transport.output = socket
+        let socket = ClientUDPSocket(loop: loop)
+        socket.transport = PeerTransport(id: transportID, connection: connection, port: socket, router: nil, logger: logger)
         let vector = min(max(datagramsPerRead, 1), 16)
         return DatagramBootstrap(group: loop)
             .channelOption(.datagramVectorReadMessageCount, value: vector)
@@ -80,29 +81,21 @@ public final class ClientUDPSocket: DatagramSender, @unchecked Sendable {
         datagramsReceived += 1
         let data = envelope.data
         let length = data.readableBytes
-        guard length <= scratch.count, let source = envelope.remoteAddress.transportAddress else { return }
+        guard length <= scratch.count else { return }
         data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
-        transport.receive(scratch, length: length, from: source, nowNanos: NIODeadline.now().uptimeNanoseconds)
+        transport.receive(scratch, length: length, over: .udp(envelope.remoteAddress),
+                          nowNanos: NIODeadline.now().uptimeNanoseconds)
     }
 
-    // MARK: - DatagramSender
+    // MARK: - DatagramPort
 
-    public func send(to address: TransportAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
-        guard let context, let destination = socketAddress(for: address) else { return }
+    func send(to address: SocketAddress, length: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: length)
         let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { write($0) }
         guard written > 0 else { return }
-        context.write(NIOAny(AddressedEnvelope(remoteAddress: destination, data: buffer)), promise: nil)
+        context.write(NIOAny(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
         pendingFlush = true
-    }
-
-    private func socketAddress(for address: TransportAddress) -> SocketAddress? {
-        if let last = lastDestination, last.0 == address { return last.1 }
-        guard let socketAddress = try? SocketAddress(ipAddress: address.ipString, port: Int(address.port)) else {
-            return nil
-        }
-        lastDestination = (address, socketAddress)
-        return socketAddress
     }
 
     fileprivate func readBurstEnded() {

@@ -1,19 +1,21 @@
 import DTLS
+import MediaServer
+import PeerConnection
 import SDP
 import STUN
 
-/// Offer/answer for a `ClientTransport`, the way a browser does it toward WHIP/WHEP: we offer
+/// Offer/answer for a load generator's `PeerTransport`, the way a browser does it toward WHIP/WHEP: we offer
 /// (RFC 8829 §5.2, via `SDP.makeOffer`) with `a=setup:actpass`, the server answers, and the answer
 /// decides the DTLS role and gives the candidates to check.
-public enum ClientNegotiation {
-    public enum Failure: Error, CustomStringConvertible, Sendable {
+enum ClientNegotiation {
+    enum Failure: Error, CustomStringConvertible, Sendable {
         case malformedAnswer(String)
         case negotiation(NegotiationError)
         case noUsableCandidate
         case noFingerprint
         case transport(String)
 
-        public var description: String {
+        var description: String {
             switch self {
             case .malformedAnswer(let reason): "malformed answer: \(reason)"
             case .negotiation(let error): "negotiation failed: \(error)"
@@ -24,14 +26,14 @@ public enum ClientNegotiation {
         }
     }
 
-    /// The offer for `transport`: its ICE credentials and certificate fingerprint, no candidates
+    /// The offer for `connection`: its ICE credentials and certificate fingerprint, no candidates
     /// (the server is ICE-lite and learns ours from the checks, as with a browser's mDNS ones).
-    public static func makeOffer(for transport: ClientTransport, direction: MediaDirection,
+    static func makeOffer(for connection: PeerConnection, direction: MediaDirection,
                                  kinds: [MediaKind] = [.audio, .video], capabilities: MediaCapabilities = .sfuDefault,
                                  outgoingTracks: [MediaKind: OutgoingTrack] = [:]) -> SessionDescription {
         SDP.makeOffer(options: OfferOptions(
-            iceUfrag: transport.localCredentials.ufrag, icePwd: transport.localCredentials.password,
-            fingerprintSHA256: transport.certificate.fingerprintSHA256, direction: direction, kinds: kinds,
+            iceUfrag: connection.localCredentials.ufrag, icePwd: connection.localCredentials.password,
+            fingerprintSHA256: connection.certificate.fingerprintSHA256, direction: direction, kinds: kinds,
             capabilities: capabilities, outgoingTracks: outgoingTracks,
             sessionID: UInt64.random(in: 1...UInt64(Int64.max))))
     }
@@ -39,7 +41,7 @@ public enum ClientNegotiation {
     /// Reads the answer and starts ICE and DTLS toward it. Returns what was negotiated (payload
     /// types, extension ids, the server's SSRCs) for the caller's media.
     @discardableResult
-    public static func accept(answerSDP: String, to offer: SessionDescription, on transport: ClientTransport,
+    static func accept(answerSDP: String, to offer: SessionDescription, on transport: PeerTransport,
                               nowNanos: UInt64) throws(Failure) -> NegotiatedSession {
         let answer: SessionDescription
         do { answer = try SessionDescription.parse(answerSDP) } catch { throw .malformedAnswer("\(error)") }
@@ -57,9 +59,9 @@ public enum ClientNegotiation {
         }
         let role: DTLS.DTLSRole = negotiated.dtlsRole == .client ? .client : .server
         do {
-            try transport.start(remoteUfrag: remote.iceUfrag, remotePassword: remote.icePwd,
-                                remoteFingerprint: fingerprint.value, remoteCandidates: candidates, dtlsRole: role,
-                                nowNanos: nowNanos)
+            try transport.start(remote: .init(ufrag: remote.iceUfrag, password: remote.icePwd,
+                                              fingerprint: fingerprint.value, candidates: candidates),
+                                dtlsRole: role, nowNanos: nowNanos)
         } catch {
             throw .transport("\(error)")
         }

@@ -1,4 +1,4 @@
-import MediaServer
+@testable import Bench
 import RTP
 import XCTest
 
@@ -76,53 +76,5 @@ final class SyntheticMediaTests: XCTestCase {
         XCTAssertEqual(small.withUnsafeMutableBytes {
             SyntheticVP8Source.writePayload(frame, index: 99, counter: 0, sendNanos: 0, into: $0)
         }, 0)
-    }
-}
-
-final class HTTPResponseParserTests: XCTestCase {
-    private func parse(_ text: String, atEnd: Bool = false) -> HTTPResponseParser.Result {
-        HTTPResponseParser.parse(Array(text.utf8), atEndOfStream: atEnd)
-    }
-
-    func testCreatedWithLocationAndSDPBody() {
-        let body = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
-        let text = "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nlocation: /whip/room/local.abc\r\n"
-            + "ETag: \"x\"\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
-        guard case .complete(let response) = parse(text) else { return XCTFail("not complete") }
-        XCTAssertEqual(response.status, 201)
-        XCTAssertEqual(response.reason, "Created")
-        XCTAssertEqual(response.header("Location"), "/whip/room/local.abc")
-        XCTAssertEqual(response.header("content-type"), "application/sdp")
-        XCTAssertEqual(response.bodyText, body)
-    }
-
-    func testIncompleteUntilTheBodyArrives() {
-        XCTAssertEqual(parse("HTTP/1.1 200 OK\r\nContent-Len"), .incomplete)
-        XCTAssertEqual(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"), .incomplete)
-        guard case .malformed = parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", atEnd: true) else {
-            return XCTFail("a truncated body is malformed at the end of the stream")
-        }
-    }
-
-    func testChunkedAndCloseDelimitedBodies() {
-        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n"
-        guard case .complete(let response) = parse(chunked) else { return XCTFail("chunked not complete") }
-        XCTAssertEqual(response.bodyText, "Wikipedia")
-        XCTAssertEqual(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWi"), .incomplete)
-
-        XCTAssertEqual(parse("HTTP/1.1 200 OK\r\n\r\nuntil close"), .incomplete)
-        guard case .complete(let closed) = parse("HTTP/1.1 200 OK\r\n\r\nuntil close", atEnd: true) else {
-            return XCTFail("close-delimited not complete")
-        }
-        XCTAssertEqual(closed.bodyText, "until close")
-        guard case .complete(let empty) = parse("HTTP/1.1 204 No Content\r\n\r\n") else { return XCTFail("204") }
-        XCTAssertTrue(empty.body.isEmpty)
-    }
-
-    func testGarbageIsMalformedNotACrash() {
-        for text in ["SSH-2.0-x\r\n\r\n", "HTTP/1.1 2x1 Created\r\n\r\n", "HTTP/1.1 201 Created\r\nNoColon\r\n\r\n",
-                     "HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"] {
-            guard case .malformed = parse(text) else { return XCTFail("\(text) should be malformed") }
-        }
     }
 }
