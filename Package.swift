@@ -149,9 +149,13 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], path: "Tests/ControlTests", swiftSettings: swiftSettings),
+        // Counts this thread's heap allocations (a malloc hook for the allocation tests).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "MediaServerTests", dependencies: [
-            "MediaServer", "Auth",
+            "MediaServer", "Auth", "AllocationCounter", "Bench", "PeerConnection", "SFU", "RTP", "DTLS", "MediaAPI", "SDP", "STUN", "ICE",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Tests/MediaServerTests"),
         .testTarget(name: "MediaAPITests", dependencies: [
             "MediaAPI", "Auth",

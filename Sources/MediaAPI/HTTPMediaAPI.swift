@@ -64,6 +64,10 @@ public struct HTTPMediaAPI: MediaAPI {
         try await send(.GET, room: room, "stats")
     }
 
+    public func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
+        try await send(.POST, room: request.room, "sessions/\(request.sessionID)/ice", body: request)
+    }
+
     // MARK: - Transport
 
     private struct Empty: Codable {}
@@ -111,6 +115,8 @@ public struct HTTPMediaAPI: MediaAPI {
         case (406, _): return .noCommonCodec(reason)
         case (422, _): return .unacceptableOffer(reason)
         case (404, _): return .notFound(reason)
+        case (412, _): return .preconditionFailed(reason)
+        case (428, _): return .preconditionRequired(reason)
         case (503, _): return .capacity(reason)
         default: return .internalFailure("media node answered \(status): \(reason)")
         }

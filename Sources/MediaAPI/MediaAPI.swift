@@ -1,3 +1,5 @@
+import Foundation
+
 /// The operations signaling (and WHIP/WHEP) perform on a media node: publish, unpublish, subscribe,
 /// unsubscribe, by resource id. Called directly inside `cascade serve` and over HTTP between
 /// processes, so signaling keeps no media state and media keeps no signaling state.
@@ -18,6 +20,10 @@ public protocol MediaAPI: Sendable {
     func audioLevels(room: String) async throws(MediaError) -> [AudioLevelReport]
     /// Loss and round-trip time per session, from RTCP receiver reports and receive statistics.
     func sessionStats(room: String) async throws(MediaError) -> [SessionStats]
+    /// A WHIP/WHEP PATCH (RFC 9725 §4.4) on a publish or playback session: with `If-Match: "*"`
+    /// and new credentials an ICE restart — media moves to the client's new network path without
+    /// publishing again — otherwise trickled candidates, which an ICE-lite node does not need.
+    func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer
 }
 
 public enum TrackKind: String, Sendable, Codable, CaseIterable {
@@ -87,9 +93,50 @@ public struct SubscribeRequest: Sendable, Codable {
 public struct SessionAnswer: Sendable, Codable {
     public var sessionID: String
     public var answerSDP: String
+    /// The session's entity tag (RFC 9725 §4.3.1: a PATCH names it in If-Match).
+    public var etag: String?
 
-    public init(sessionID: String, answerSDP: String) {
+    public init(sessionID: String, answerSDP: String, etag: String? = nil) {
         self.sessionID = sessionID
+        self.answerSDP = answerSDP
+        self.etag = etag
+    }
+}
+
+/// A PATCH of a session's ICE (RFC 9725 §4.4): the `If-Match` value as sent (nil when absent),
+/// and the body — a trickle-ice-sdpfrag (RFC 8840), or for the meeting app a whole new offer.
+public struct ICEUpdateRequest: Sendable, Codable, Equatable {
+    public var room: String
+    public var sessionID: String
+    public var ifMatch: String?
+    public var fragment: String
+
+    public init(room: String, sessionID: String, ifMatch: String?, fragment: String) {
+        self.room = room
+        self.sessionID = sessionID
+        self.ifMatch = ifMatch
+        self.fragment = fragment
+    }
+
+    /// `If-Match: "*"` asks for an ICE restart (RFC 9725 §4.4.2, as its example writes it; the
+    /// bare HTTP wildcard `*` is taken too).
+    public var isRestart: Bool {
+        guard let value = ifMatch?.trimmingCharacters(in: .whitespaces) else { return false }
+        return value == "*" || value == "\"*\""
+    }
+}
+
+/// The outcome of a PATCH: after a restart the node's new ICE lines (an sdpfrag for WHIP/WHEP)
+/// and the whole answer with them (for a browser's `setRemoteDescription`); after a trickle
+/// nothing but the unchanged tag.
+public struct ICEUpdateAnswer: Sendable, Codable, Equatable {
+    public var etag: String
+    public var fragment: String?
+    public var answerSDP: String?
+
+    public init(etag: String, fragment: String? = nil, answerSDP: String? = nil) {
+        self.etag = etag
+        self.fragment = fragment
         self.answerSDP = answerSDP
     }
 }
@@ -124,6 +171,10 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCommonCodec(String)
     case notFound(String)
     case capacity(String)
+    /// A PATCH without `If-Match` (RFC 9725 §4.4: 428).
+    case preconditionRequired(String)
+    /// A PATCH whose `If-Match` names another version of the session (412).
+    case preconditionFailed(String)
     case internalFailure(String)
 
     public var description: String {
@@ -133,6 +184,8 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCommonCodec(let reason): "no common codec: \(reason)"
         case .notFound(let what): "not found: \(what)"
         case .capacity(let reason): "over capacity: \(reason)"
+        case .preconditionRequired(let reason): "precondition required: \(reason)"
+        case .preconditionFailed(let reason): "precondition failed: \(reason)"
         case .internalFailure(let reason): "internal error: \(reason)"
         }
     }

@@ -201,4 +201,8 @@ struct UplinkMediaAPI: MediaAPI {
     func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try await call(.sessionStats(room: room), [SessionStats].self)
     }
+
+    func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
+        try await call(.updateICE(request), ICEUpdateAnswer.self)
+    }
 }

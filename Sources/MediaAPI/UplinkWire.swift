@@ -44,7 +44,7 @@ public enum UplinkWire {
 /// The `method` of an uplink request: one per `MediaAPI` operation.
 public enum UplinkMethod: String, Codable, Sendable, CaseIterable {
     case publish, unpublish, subscribe, unsubscribe, publications
-    case setPaused, setForwarding, audioLevels, sessionStats
+    case setPaused, setForwarding, audioLevels, sessionStats, updateICE
 }
 
 /// One `MediaAPI` call and its arguments, as carried by an uplink request.
@@ -58,6 +58,7 @@ public enum UplinkCall: Sendable {
     case setForwarding(room: String, resourceID: ResourceID, kind: TrackKind, enabled: Bool)
     case audioLevels(room: String)
     case sessionStats(room: String)
+    case updateICE(ICEUpdateRequest)
 
     public var method: UplinkMethod {
         switch self {
@@ -70,6 +71,7 @@ public enum UplinkCall: Sendable {
         case .setForwarding: .setForwarding
         case .audioLevels: .audioLevels
         case .sessionStats: .sessionStats
+        case .updateICE: .updateICE
         }
     }
 }
@@ -149,6 +151,8 @@ extension UplinkRequest: Codable {
             call = .audioLevels(room: try container.decode(RoomParams.self, forKey: .params).room)
         case .sessionStats:
             call = .sessionStats(room: try container.decode(RoomParams.self, forKey: .params).room)
+        case .updateICE:
+            call = .updateICE(try container.decode(ICEUpdateRequest.self, forKey: .params))
         }
     }
 
@@ -172,6 +176,8 @@ extension UplinkRequest: Codable {
         case .setForwarding(let room, let resourceID, let kind, let enabled):
             try container.encode(ForwardingParams(room: room, resourceID: resourceID, kind: kind, enabled: enabled),
                                  forKey: .params)
+        case .updateICE(let request):
+            try container.encode(request, forKey: .params)
         }
     }
 }
@@ -193,6 +199,8 @@ public struct UplinkError: Codable, Sendable, Equatable {
         case .noCommonCodec(let message): self.init(kind: "noCommonCodec", message: message)
         case .notFound(let message): self.init(kind: "notFound", message: message)
         case .capacity(let message): self.init(kind: "capacity", message: message)
+        case .preconditionRequired(let message): self.init(kind: "preconditionRequired", message: message)
+        case .preconditionFailed(let message): self.init(kind: "preconditionFailed", message: message)
         case .internalFailure(let message): self.init(kind: "internalFailure", message: message)
         }
     }
@@ -205,6 +213,8 @@ public struct UplinkError: Codable, Sendable, Equatable {
         case "noCommonCodec": .noCommonCodec(message)
         case "notFound": .notFound(message)
         case "capacity": .capacity(message)
+        case "preconditionRequired": .preconditionRequired(message)
+        case "preconditionFailed": .preconditionFailed(message)
         case "internalFailure": .internalFailure(message)
         default: .internalFailure("\(kind): \(message)")
         }
@@ -282,6 +292,8 @@ public enum UplinkAnswer {
                 return success(re: id, try await api.audioLevels(room: room))
             case .sessionStats(let room):
                 return success(re: id, try await api.sessionStats(room: room))
+            case .updateICE(let update):
+                return success(re: id, try await api.updateICE(update))
             }
             return success(re: id, Empty())
         } catch {

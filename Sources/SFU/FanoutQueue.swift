@@ -32,7 +32,11 @@ public final class FanoutQueue {
         // safely while we iterate.
         while !scheduled.isEmpty {
             swap(&scheduled, &running)
-            for track in running { track.forwardPending() }
+            var index = 0  // not `for … in`: see PublisherTrack.forwardPending
+            while index < running.count {
+                running[index].forwardPending()
+                index += 1
+            }
             running.removeAll(keepingCapacity: true)
         }
     }

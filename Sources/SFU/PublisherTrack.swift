@@ -187,12 +187,20 @@ public final class PublisherTrack {
         defer { pending.removeAll(keepingCapacity: true) }
         guard isForwarding else { return }
         let targets = subscribers
-        for subscriber in targets {
-            for packetInfo in pending {
+        // Index loops: `for … in` over an array goes through IndexingIterator, which in an
+        // unoptimized build allocates a coroutine frame per element (the allocation test sees it).
+        var target = 0
+        while target < targets.count {
+            let subscriber = targets[target]
+            var index = 0
+            while index < pending.count {
+                let packetInfo = pending[index]
                 history.withPacket(extendedSequence: packetInfo.extendedSequence) { packet in
                     deliver(packet, packetInfo, to: subscriber)
                 }
+                index += 1
             }
+            target += 1
         }
     }
 

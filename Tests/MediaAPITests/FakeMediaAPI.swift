@@ -13,6 +13,7 @@ actor FakeMediaAPI: MediaAPI {
         case setForwarding(room: String, resourceID: ResourceID, kind: TrackKind, enabled: Bool)
         case audioLevels(room: String)
         case sessionStats(room: String)
+        case updateICE(ICEUpdateRequest)
     }
 
     static let publishAnswer = SessionAnswer(sessionID: "office-1.pub1", answerSDP: "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=\"quoted\" ünïcode\r\n")
@@ -108,5 +109,12 @@ actor FakeMediaAPI: MediaAPI {
     func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try record(.sessionStats(room: room))
         return Self.stats
+    }
+
+    static let iceAnswer = ICEUpdateAnswer(etag: "\"v2\"", fragment: "a=ice-ufrag:abcd\r\n", answerSDP: "v=0\r\n")
+
+    func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
+        try record(.updateICE(request))
+        return Self.iceAnswer
     }
 }

@@ -65,6 +65,22 @@ final class MediaUplinkTests: XCTestCase {
         }
     }
 
+    func testICERestartCrossesTheUplink() async throws {
+        try await withUplinkServer { server in
+            let fake = FakeMediaAPI()
+            let node = server.startNode(api: fake)
+            defer { node.cancel() }
+            let api = try await Self.connectedAPI(server)
+            let restart = ICEUpdateRequest(room: "r1", sessionID: "sub7", ifMatch: "*", fragment: "a=ice-ufrag:abcd")
+            let restarted = try await api.updateICE(restart)
+            XCTAssertEqual(restarted, FakeMediaAPI.iceAnswer)
+            let calls = await fake.calls
+            XCTAssertEqual(calls, [.updateICE(restart)])
+            node.cancel()
+            await node.value
+        }
+    }
+
     func testEveryMediaErrorCrossesUnchanged() async throws {
         try await withUplinkServer { server in
             let fake = FakeMediaAPI()

@@ -21,6 +21,7 @@ final class UplinkWireTests: XCTestCase {
             (#"{"id":7,"method":"setForwarding","params":{"room":"r","resourceID":"office-1.abc","kind":"audio","enabled":false}}"#, .setForwarding),
             (#"{"id":8,"method":"audioLevels","params":{"room":"r"}}"#, .audioLevels),
             (#"{"id":9,"method":"sessionStats","params":{"room":"r"}}"#, .sessionStats),
+            (#"{"id":10,"method":"updateICE","params":{"room":"r","sessionID":"s1","ifMatch":"*","fragment":"a=ice-ufrag:abcd"}}"#, .updateICE),
         ]
         XCTAssertEqual(Set(cases.map(\.1)), Set(UplinkMethod.allCases))
         for (index, (text, method)) in cases.enumerated() {

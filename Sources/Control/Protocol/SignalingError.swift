@@ -65,6 +65,8 @@ public struct SignalingError: Error, Sendable, Equatable, CustomStringConvertibl
         case .noCommonCodec: self.init(.noCommonCodec, error.description)
         case .notFound: self.init(.notFound, error.description)
         case .capacity, .internalFailure: self.init(.internal, "media node: \(error.description)")
+        // Control always restarts with If-Match "*"; a node that refuses it is a bug here.
+        case .preconditionRequired, .preconditionFailed: self.init(.internal, "media node: \(error.description)")
         }
     }
 }

@@ -42,6 +42,9 @@ public struct APIError: HTTPResponseError, Sendable {
         case .noCommonCodec: self.init(.notAcceptable, code: "no_common_codec", reason: error.description)
         case .notFound: self.init(.notFound, code: "not_found", reason: error.description)
         case .capacity: self.init(.serviceUnavailable, code: "over_capacity", reason: error.description)
+        // RFC 9725 §4.4: a PATCH without If-Match, or naming another version of the session.
+        case .preconditionRequired: self.init(.preconditionRequired, code: "precondition_required", reason: error.description)
+        case .preconditionFailed: self.init(.preconditionFailed, code: "precondition_failed", reason: error.description)
         case .internalFailure: self.init(.internalServerError, code: "internal", reason: error.description)
         }
     }

@@ -66,6 +66,14 @@ struct MediaAPIRoutes: Sendable {
             let room = try await authorize(request, context)
             return try await call { () async throws(MediaError) in try await api.audioLevels(room: room) }
         }
+        group.post("sessions/:session/ice") { request, context in
+            let room = try await authorize(request, context)
+            let body = try await decode(ICEUpdateRequest.self, request)
+            guard body.room == room, body.sessionID == (try context.parameters.require("session")) else {
+                throw APIError(.badRequest, code: "bad_request", reason: "room or session mismatch")
+            }
+            return try await call { () async throws(MediaError) in try await api.updateICE(body) }
+        }
         group.get("stats") { request, context in
             let room = try await authorize(request, context)
             return try await call { () async throws(MediaError) in try await api.sessionStats(room: room) }

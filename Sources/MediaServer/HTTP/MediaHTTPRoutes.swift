@@ -1,6 +1,7 @@
 import MediaAPI
 import Auth
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The media node's HTTP interface: WHIP (RFC 9725), WHEP, the publications list, metrics and the
@@ -15,6 +16,8 @@ public struct MediaHTTPRoutes: Sendable {
     let assets = WebAssets()
 
     static let maxSDPBytes = 64 * 1024
+    /// RFC 5789 §3.1; RFC 9725 §4.4: what PATCH takes.
+    static let acceptPatch = HTTPField.Name("Accept-Patch")!
 
     public init(api: any MediaAPI, keys: KeyService, developmentTokens: Bool) {
         self.api = api
@@ -36,7 +39,7 @@ public struct MediaHTTPRoutes: Sendable {
             let offer = try await Self.sdpBody(request)
             do throws(MediaError) {
                 let answer = try await api.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer))
-                return Self.created(answer: answer.answerSDP, location: "/whip/\(room)/\(answer.sessionID)")
+                return Self.created(answer, location: "/whip/\(room)/\(answer.sessionID)")
             } catch { throw APIError(error) }
         }
         router.delete("/whip/:room/:resource") { request, context in
@@ -46,9 +49,11 @@ public struct MediaHTTPRoutes: Sendable {
             do throws(MediaError) { try await api.unpublish(room: room, resourceID: resource) } catch { throw APIError(error) }
             return Response(status: .ok)
         }
-        // A lite server has nothing to do with trickled candidates (INTEROP-NOTES §5): 204.
+        // RFC 9725 §4.4: trickle (204; a lite server needs no candidates) or ICE restart (200).
         router.patch("/whip/:room/:resource") { request, context in
-            try await Self.trickle(request, context, authorize: authorize, grant: .publish)
+            let room = try Self.room(context)
+            _ = try await authorize(request, room: room, grant: .publish)
+            return try await patchICE(request, room: room, sessionID: try context.parameters.require("resource"))
         }
 
         // WHEP: POST an offer to a resource, get 201 + answer + Location of the playback session.
@@ -60,7 +65,7 @@ public struct MediaHTTPRoutes: Sendable {
             do throws(MediaError) {
                 let answer = try await api.subscribe(SubscribeRequest(
                     room: room, identity: token.identity, resourceID: resource, offerSDP: offer))
-                return Self.created(answer: answer.answerSDP, location: "/whep/\(room)/\(resource)/\(answer.sessionID)")
+                return Self.created(answer, location: "/whep/\(room)/\(resource)/\(answer.sessionID)")
             } catch { throw APIError(error) }
         }
         router.delete("/whep/:room/:resource/:session") { request, context in
@@ -71,7 +76,9 @@ public struct MediaHTTPRoutes: Sendable {
             return Response(status: .ok)
         }
         router.patch("/whep/:room/:resource/:session") { request, context in
-            try await Self.trickle(request, context, authorize: authorize, grant: .subscribe)
+            let room = try Self.room(context)
+            _ = try await authorize(request, room: room, grant: .subscribe)
+            return try await patchICE(request, room: room, sessionID: try context.parameters.require("session"))
         }
 
         router.get("/v1/rooms/:room/publications") { request, context in
@@ -168,38 +175,44 @@ public struct MediaHTTPRoutes: Sendable {
             error.extraHeaders[.accept] = "application/sdp"
             throw error
         }
+        return try await textBody(request, what: "SDP offer")
+    }
+
+    /// The body as text, at most `maxSDPBytes`.
+    static func textBody(_ request: Request, what: String) async throws -> String {
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxSDPBytes)
         } catch {
-            throw APIError(.contentTooLarge, code: "too_large", reason: "an SDP offer is at most \(maxSDPBytes) bytes")
+            throw APIError(.contentTooLarge, code: "too_large", reason: "an \(what) is at most \(maxSDPBytes) bytes")
         }
         guard let text = body.getString(at: body.readerIndex, length: body.readableBytes), !text.isEmpty else {
-            throw APIError(.badRequest, code: "malformed_sdp", reason: "malformed SDP offer: the body is empty or not UTF-8")
+            throw APIError(.badRequest, code: "malformed_sdp", reason: "malformed \(what): the body is empty or not UTF-8")
         }
         return text
     }
 
-    static func created(answer: String, location: String) -> Response {
-        Response(status: .created,
-                 headers: [.contentType: "application/sdp", .location: location,
-                           .eTag: "\"\(randomToken(length: 12))\""],
-                 body: .init(byteBuffer: ByteBuffer(string: answer)))
+    static func created(_ answer: SessionAnswer, location: String) -> Response {
+        var headers: HTTPFields = [.contentType: "application/sdp", .location: location,
+                                   Self.acceptPatch: "application/trickle-ice-sdpfrag"]
+        if let etag = answer.etag { headers[.eTag] = etag }
+        return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.answerSDP)))
     }
 
-    static func trickle(_ request: Request, _ context: BasicRequestContext,
-                        authorize: (Request, String, Grants.Kind) async throws -> AccessToken,
-                        grant: Grants.Kind) async throws -> Response {
-        let room = try Self.room(context)
-        _ = try await authorize(request, room, grant)
+    /// A PATCH of a session's ICE (RFC 9725 §4.4), `application/trickle-ice-sdpfrag` (RFC 8840).
+    func patchICE(_ request: Request, room: String, sessionID: String) async throws -> Response {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/trickle-ice-sdpfrag") == true else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", reason: "PATCH takes application/trickle-ice-sdpfrag")
         }
-        if request.headers[.ifMatch] == "*" {
-            throw APIError(.unprocessableContent, code: "ice_restart_unsupported", reason: "ICE restart is not supported; DELETE the session and POST again")
-        }
-        return Response(status: .noContent)
+        let fragment = try await Self.textBody(request, what: "sdpfrag")
+        let update = ICEUpdateRequest(room: room, sessionID: sessionID, ifMatch: request.headers[.ifMatch], fragment: fragment)
+        let answer: ICEUpdateAnswer
+        do throws(MediaError) { answer = try await api.updateICE(update) } catch { throw APIError(error) }
+        guard let restart = answer.fragment else { return Response(status: .noContent) }
+        return Response(status: .ok,
+                        headers: [.contentType: "application/trickle-ice-sdpfrag", .eTag: answer.etag],
+                        body: .init(byteBuffer: ByteBuffer(string: restart)))
     }
 
     static func json(_ value: some Encodable) throws -> Response {

@@ -105,6 +105,10 @@ public final class MediaNode: MediaAPI {
         try await worker(forRoom: room).run { worker throws(MediaError) in worker.audioLevels(room: room) }
     }
 
+    public func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
+        try await worker(forRoom: request.room).run { worker throws(MediaError) in try worker.updateICE(request) }
+    }
+
     public func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try await worker(forRoom: room).run { worker throws(MediaError) in worker.sessionStats(room: room) }
     }

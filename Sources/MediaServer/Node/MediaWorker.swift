@@ -31,7 +31,7 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
     var transportsByUfrag: [String: PeerTransport] = [:]
     /// After ICE, every packet from a validated 5-tuple goes to its transport.
     var transportsByAddress: [SocketAddress: PeerTransport] = [:]
-    var sessions: [String: any MediaSession] = [:]
+    var sessions: [String: MediaSession] = [:]
     /// ICE-TCP listener and connections (MediaWorker+TCP.swift).
     let tcp = WorkerTCPState()
     var rooms: [String: Room] = [:]

@@ -42,7 +42,7 @@ extension MediaWorker {
         let transport = try makeTransport(id: resourceID.description, credentials: credentials, negotiated: negotiated,
                                           room: request.room)
         let session = PublishSession(id: resourceID.description, room: request.room, transport: transport,
-                                     publication: publication, worker: self)
+                                     answer: negotiated.answer, publication: publication, worker: self)
         room(named: request.room).add(publication)
         sessions[session.id] = session
         transport.logger.info("publication started", metadata: [
@@ -50,7 +50,7 @@ extension MediaWorker {
             "tracks": "\(tracks.map { "\($0.codec.kind.rawValue):\($0.codec.name)" })",
         ])
         CascadeMetrics.publications.increment()
-        return SessionAnswer(sessionID: resourceID.description, answerSDP: negotiated.answer.serialized())
+        return session.sessionAnswer
     }
 
     func unpublish(room: String, resourceID: ResourceID) throws(MediaError) {
@@ -91,13 +91,13 @@ extension MediaWorker {
                                         cname: cname, tracks: tracks)
         let transport = try makeTransport(id: sessionID, credentials: credentials, negotiated: negotiated, room: request.room)
         let session = SubscribeSession(id: sessionID, room: request.room, transport: transport,
-                                       subscription: subscription, worker: self)
+                                       answer: negotiated.answer, subscription: subscription, worker: self)
         room.add(subscription, to: publication, nowNanos: MonotonicClock.nowNanos)
         sessions[sessionID] = session
         transport.logger.info("subscription started", metadata: [
             "room": "\(request.room)", "resource": "\(request.resourceID)", "participant": "\(request.identity)",
         ])
-        return SessionAnswer(sessionID: sessionID, answerSDP: negotiated.answer.serialized())
+        return session.sessionAnswer
     }
 
     func unsubscribe(room: String, sessionID: String) throws(MediaError) {
@@ -105,6 +105,13 @@ extension MediaWorker {
             throw .notFound("no playback session '\(sessionID)' in room '\(room)'")
         }
         session.close(reason: "unsubscribed")
+    }
+
+    func updateICE(_ request: ICEUpdateRequest) throws(MediaError) -> ICEUpdateAnswer {
+        guard let session = sessions[request.sessionID], session.room == request.room else {
+            throw .notFound("no session '\(request.sessionID)' in room '\(request.room)'")
+        }
+        return try session.updateICE(request)
     }
 
     func publications(room: String) -> [PublicationInfo] {

@@ -1,50 +1,35 @@
 import RTP
+import SDP
 import SFU
 
 /// A client playing a publication over WHEP: its `Subscription` sends through its transport.
-final class SubscribeSession: MediaSession, PeerTransportDelegate {
-    let id: String
-    let room: String
-    let transport: PeerTransport
+/// It receives no media (a sendonly answer), only RTCP feedback.
+final class SubscribeSession: MediaSession {
     let subscription: Subscription
-    unowned let worker: MediaWorker
 
-    init(id: String, room: String, transport: PeerTransport, subscription: Subscription, worker: MediaWorker) {
-        self.id = id
-        self.room = room
-        self.transport = transport
+    init(id: String, room: String, transport: PeerTransport, answer: SessionDescription, subscription: Subscription,
+         worker: MediaWorker) {
         self.subscription = subscription
-        self.worker = worker
-        transport.delegate = self
+        super.init(id: id, room: room, transport: transport, answer: answer, worker: worker)
         subscription.downstream = transport
     }
 
-    func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64) {
-        transport.tick(nowNanos: nowNanos)
+    override func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64) {
+        super.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos)
         if transport.isConnected { subscription.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos) }
     }
 
-    func close(reason: String) {
-        transport.close(reason: reason)
-    }
-
-    // MARK: PeerTransportDelegate
-
     /// DTLS is up: the subscriber can now decode, so ask the publisher for a key frame.
-    func transportConnected(_ transport: PeerTransport) {
+    override func transportConnected(_ transport: PeerTransport) {
         let now = MonotonicClock.nowNanos
         for track in subscription.tracks { track.handleKeyframeRequest(nowNanos: now) }
     }
 
-    func transport(_ transport: PeerTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader, nowNanos: UInt64) {
-        // A playback session receives no media; a sendonly answer makes this a client bug.
-    }
-
-    func transport(_ transport: PeerTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
+    override func transport(_ transport: PeerTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
         subscription.receiveRTCP(packets, nowNanos: nowNanos)
     }
 
-    func transportClosed(_ transport: PeerTransport, reason: String) {
+    override func transportClosed(_ transport: PeerTransport, reason: String) {
         worker.subscriptionEnded(self)
     }
 }

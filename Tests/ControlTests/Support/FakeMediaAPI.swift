@@ -21,6 +21,7 @@ final class FakeMediaAPI: MediaAPI {
         case setForwarding(String, TrackKind, Bool)
         case audioLevels
         case sessionStats
+        case updateICE(String, restart: Bool)
     }
 
     private struct State {
@@ -111,6 +112,12 @@ final class FakeMediaAPI: MediaAPI {
     func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try record(.sessionStats)
         return state.withLock { $0.stats }
+    }
+
+    /// Answers a restart with the offer's own text marked as the new answer.
+    func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
+        try record(.updateICE(request.sessionID, restart: request.isRestart))
+        return ICEUpdateAnswer(etag: "\"restarted\"", fragment: "a=ice-ufrag:fake", answerSDP: "answer-to:" + request.fragment)
     }
 }
 

@@ -40,7 +40,7 @@ window.cascadeInterop = (() => {
     if (response.status !== 201) throw new Error(`POST ${url} -> ${response.status}: ${text.slice(0, 300)}`);
     const location = response.headers.get('Location');
     if (!location) throw new Error(`POST ${url} -> 201 without Location`);
-    return {answer: text, location: new URL(location, url).href};
+    return {answer: text, location: new URL(location, url).href, etag: response.headers.get('ETag')};
   }
 
   function attachVideo(pc) {
@@ -63,9 +63,9 @@ window.cascadeInterop = (() => {
     for (const track of stream.getTracks()) pc.addTransceiver(track, {direction: 'sendonly', streams: [stream]});
     await pc.setLocalDescription(await pc.createOffer());
     await waitIceGathering(pc, 3000);
-    const {answer, location} = await postSdp(`${baseUrl}/whip/${room}`, token, pc.localDescription.sdp);
+    const {answer, location, etag} = await postSdp(`${baseUrl}/whip/${room}`, token, pc.localDescription.sdp);
     await pc.setRemoteDescription({type: 'answer', sdp: answer});
-    sessions[name] = {pc, location, token, stream};
+    sessions[name] = {pc, location, token, stream, etag};
     await waitConnected(pc, 15000);
     return {location, resourceId: new URL(location).pathname.replace(/\/$/, '').split('/').pop()};
   }
@@ -78,11 +78,53 @@ window.cascadeInterop = (() => {
     attachVideo(pc);
     await pc.setLocalDescription(await pc.createOffer());
     await waitIceGathering(pc, 3000);
-    const {answer, location} = await postSdp(`${baseUrl}/whep/${room}/${resourceId}`, token, pc.localDescription.sdp);
+    const {answer, location, etag} = await postSdp(`${baseUrl}/whep/${room}/${resourceId}`, token, pc.localDescription.sdp);
     await pc.setRemoteDescription({type: 'answer', sdp: answer});
-    sessions[name] = {pc, location, token};
+    sessions[name] = {pc, location, token, etag};
     await waitConnected(pc, 15000);
     return {location};
+  }
+
+  // ICE restart over WHIP/WHEP PATCH (RFC 9725 §4.4.2): new local credentials in an sdpfrag with
+  // If-Match "*", the server's new ones in the 200's sdpfrag, put into the answer we hold.
+  async function restartIce(name) {
+    const session = sessions[name];
+    if (!session) throw new Error('no session ' + name);
+    const {pc} = session;
+    pc.restartIce();
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitIceGathering(pc, 3000);
+    const offer = pc.localDescription.sdp;
+    const line = (sdp, name) => (sdp.match(new RegExp(`a=${name}:(.*)`)) || [])[1].trim();
+    const mids = [...offer.matchAll(/a=mid:(.*)/g)].map((m) => m[1].trim());
+    const fragment = `a=ice-ufrag:${line(offer, 'ice-ufrag')}\r\na=ice-pwd:${line(offer, 'ice-pwd')}\r\n`
+      + `a=group:BUNDLE ${mids.join(' ')}\r\n`
+      + (offer.match(/a=candidate:.*/g) || []).map((c) => c.trim() + '\r\n').join('');
+    const response = await fetch(session.location, {
+      method: 'PATCH',
+      headers: {'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '"*"', 'Authorization': 'Bearer ' + session.token},
+      body: fragment,
+    });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`PATCH ${session.location} -> ${response.status}: ${text.slice(0, 300)}`);
+    const previousTag = session.etag;
+    session.etag = response.headers.get('ETag');
+    const answer = pc.currentRemoteDescription.sdp
+      .replace(/a=ice-ufrag:.*/g, `a=ice-ufrag:${line(text, 'ice-ufrag')}`)
+      .replace(/a=ice-pwd:.*/g, `a=ice-pwd:${line(text, 'ice-pwd')}`);
+    await pc.setRemoteDescription({type: 'answer', sdp: answer});
+    await waitConnected(pc, 15000);
+    return {status: response.status, fragment: text, etag: session.etag, previousTag,
+            contentType: response.headers.get('Content-Type')};
+  }
+
+  // A raw PATCH of a session (for the protocol checks): returns the status.
+  async function patch(name, ifMatch, body) {
+    const session = sessions[name];
+    const headers = {'Content-Type': 'application/trickle-ice-sdpfrag', 'Authorization': 'Bearer ' + session.token};
+    if (ifMatch !== null) headers['If-Match'] = ifMatch === 'current' ? session.etag : ifMatch;
+    const response = await fetch(session.location, {method: 'PATCH', headers, body});
+    return response.status;
   }
 
   // DELETE the session resource and close the peer connection; returns the HTTP status.
@@ -145,5 +187,5 @@ window.cascadeInterop = (() => {
     return {tracks, candidates: (sender.localDescription.sdp.match(/a=candidate:.*/g) || [])};
   }
 
-  return {publish, play, stop, stats, loopback};
+  return {publish, play, stop, stats, loopback, restartIce, patch};
 })();

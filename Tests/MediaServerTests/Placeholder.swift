@@ -1,5 +1,0 @@
-import XCTest
-
-final class MediaServerTestsPlaceholder: XCTestCase {
-    func testModuleBuilds() {}
-}
