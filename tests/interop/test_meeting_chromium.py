@@ -6,6 +6,8 @@ The tests run in order on the same meeting:
   1. everyone is in the meeting and sees the other two;
   2. each plays the other two's video (frames decoded growing) and audio (bytes growing), by
      the app's counters and, independently, by the recorded PeerConnections' getStats();
+  2b. Linus's page restarts ICE on every PeerConnection (what it does after a network change):
+     his publication and subscriptions keep their ids, nobody sees him unpublish, media goes on;
   3. Grace mutes her microphone (button): the others show it (state and tile indicator), and
      unmuting shows too;
   4. Linus sends a chat message (panel + input + send): it arrives at Ada and Grace;
@@ -118,6 +120,30 @@ def test_everyone_plays_the_others_video_and_audio(room):
                    if (now["video"] or {}).get("frames", 0)
                    > ((pcs_before[person].get(index) or {}).get("video") or {}).get("frames", 0)]
         assert len(growing) >= 2, f"{person}: getStats shows video growing on PCs {growing}: {pcs_after}"
+
+
+def test_ice_restart_keeps_sessions_and_media(room):
+    linus = room.pages["Linus"]
+    before = linus.call("connections")
+    assert before["publications"] and len(before["subscriptions"]) == 2, before
+    linus.call("restartIce", timeout=60)
+    after = linus.call("connections")
+    assert [p["publicationId"] for p in after["publications"]] == [p["publicationId"] for p in before["publications"]]
+    assert sorted(s["subscriptionId"] for s in after["subscriptions"]) == sorted(s["subscriptionId"] for s in before["subscriptions"])
+    wait_until(lambda: all(p["state"] == "connected" for p in linus.call("connections")["publications"]
+                           + linus.call("connections")["subscriptions"]) or None,
+               20, "Linus's PeerConnections connected after the restart", describe=linus.describe)
+    for person in ("Ada", "Grace"):
+        unpublished = [e for e in room.pages[person].events()
+                       if e["type"] == "track.unpublished" and e.get("participantId") == linus.participant_id]
+        assert not unpublished, f"{person} saw Linus unpublish: {unpublished}"
+    counters_before = {person: _counters(page) for person, page in room.pages.items()}
+    time.sleep(3)
+    for person, page in room.pages.items():
+        after_counters = _counters(page)
+        for other in room.others(person):
+            frames = after_counters[other.participant_id][0] - counters_before[person][other.participant_id][0]
+            assert frames >= 10, f"{person} decoded only {frames} frames of {other.name}'s video in 3 s after the restart"
 
 
 def test_mute_shows_on_the_others(room):

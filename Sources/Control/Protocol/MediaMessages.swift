@@ -53,6 +53,20 @@ public struct UnsubscribedReply: ServerMessage {
     public var subscriptionId: String
 }
 
+/// An ICE restart of one of the sender's own sessions (RFC 8445 §9): a publication or a
+/// subscription, named by exactly one of the two ids, and the browser's new offer.
+public struct ICERestartMessage: Decodable, Sendable, Equatable {
+    public var publicationId: String?
+    public var subscriptionId: String?
+    public var offer: String
+}
+
+public struct ICERestartedReply: ServerMessage {
+    public let type = "ice.restarted"
+    public var re: RequestID?
+    public var answer: String
+}
+
 public struct PauseMessage: Decodable, Sendable, Equatable {
     public var subscriptionId: String
     public var kind: TrackKind

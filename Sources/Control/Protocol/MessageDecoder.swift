@@ -9,6 +9,7 @@ public enum ClientMessage: Sendable, Equatable {
     case subscribe(SubscribeMessage)
     case unsubscribe(UnsubscribeMessage)
     case pause(PauseMessage)
+    case iceRestart(ICERestartMessage)
     case mute(MuteMessage)
     case chat(ChatRequest)
     case quality(QualityReport)
@@ -80,6 +81,7 @@ public enum MessageDecoder {
         case "subscribe": .subscribe(try decoder.decode(SubscribeMessage.self, from: data))
         case "unsubscribe": .unsubscribe(try decoder.decode(UnsubscribeMessage.self, from: data))
         case "pause": .pause(try decoder.decode(PauseMessage.self, from: data))
+        case "ice.restart": .iceRestart(try decoder.decode(ICERestartMessage.self, from: data))
         case "mute": .mute(try decoder.decode(MuteMessage.self, from: data))
         case "chat": .chat(try decoder.decode(ChatRequest.self, from: data))
         case "quality": .quality(try decoder.decode(QualityReport.self, from: data))
@@ -119,6 +121,10 @@ public enum MessageDecoder {
             }
             if let jitter = report.jitterMs, !(jitter.isFinite && jitter >= 0) {
                 throw SignalingError(.badMessage, "field 'jitterMs' must be a number ≥ 0")
+            }
+        case .iceRestart(let restart):
+            guard (restart.publicationId == nil) != (restart.subscriptionId == nil) else {
+                throw SignalingError(.badMessage, "exactly one of 'publicationId' and 'subscriptionId' names the session to restart")
             }
         case .hostRemove(let remove):
             if let reason = remove.reason, reason.count > maxReasonCharacters {

@@ -13,6 +13,7 @@ extension Room {
         case .subscribe(let message): await subscribe(message, re: re, participantID: participantID, connection: connection)
         case .unsubscribe(let message): await unsubscribe(message, re: re, participantID: participantID, connection: connection)
         case .pause(let message): await pause(message, re: re, participantID: participantID, connection: connection)
+        case .iceRestart(let message): await restartICE(message, re: re, participantID: participantID, connection: connection)
         case .mute(let message): await mute(message, re: re, participantID: participantID, connection: connection)
         case .chat(let message): chat(message, re: re, participantID: participantID, connection: connection)
         case .quality(let report): quality(report, participantID: participantID, connection: connection)

@@ -127,6 +127,40 @@ extension Room {
         connection.send(PausedReply(re: re, subscriptionId: message.subscriptionId, kind: message.kind, paused: message.paused))
     }
 
+    /// `ice.restart` of one's own publication or subscription: the browser moved to another
+    /// network (Wi-Fi to cable) and keeps its session, its ids and everyone's view of it; only
+    /// ICE starts again, on the node that holds the session.
+    func restartICE(_ message: ICERestartMessage, re: RequestID?, participantID: String, connection: Outbox) async {
+        guard let index = currentIndex(participantID, connection) else { return notJoined(re, connection) }
+        let participant = participants[index]
+        let session: MediaSessionRef
+        if let id = message.publicationId {
+            guard let publication = participant.publications.first(where: { $0.id == id }) else {
+                return reply(error: SignalingError(.notFound, "you have no publication '\(id)'"), re: re, to: connection)
+            }
+            session = MediaSessionRef(node: publication.resourceID.node, id: publication.id)
+        } else {
+            let id = message.subscriptionId ?? ""
+            guard let subscription = participant.subscriptions.first(where: { $0.id == id }) else {
+                return reply(error: SignalingError(.notFound, "you have no subscription '\(id)'"), re: re, to: connection)
+            }
+            session = subscription.session
+        }
+        let answer: ICEUpdateAnswer
+        do throws(MediaError) {
+            let media = try await api(forNode: session.node)
+            answer = try await media.updateICE(ICEUpdateRequest(room: name, sessionID: session.id, ifMatch: "*",
+                                                                fragment: message.offer))
+        } catch {
+            return reply(error: SignalingError(error), re: re, to: connection)
+        }
+        guard let sdp = answer.answerSDP else {
+            return reply(error: SignalingError(.internal, "the media node restarted ICE without an answer"), re: re, to: connection)
+        }
+        connection.send(ICERestartedReply(re: re, answer: sdp))
+        logger.info("ICE restarted", metadata: ["participant": "\(participantID)", "session": "\(session.id)"])
+    }
+
     /// `mute` of one's own publication. The media node stops forwarding a muted kind, so a
     /// muted microphone is silent for everyone even if the client keeps sending.
     func mute(_ message: MuteMessage, re: RequestID?, participantID: String, connection: Outbox) async {

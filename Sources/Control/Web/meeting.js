@@ -74,6 +74,7 @@ import { mountStage } from "./stage.js";
 import { mountControls } from "./controls.js";
 import { setLocalMuted, startScreenShare, stopScreenShare } from "./publications.js";
 import { onTileVisibility } from "./subscriptions.js";
+import { restartStaleIce } from "./recovery.js";
 import { sendChat, hostMute, hostRemove, hostLock, hostEnd, copyInvite } from "./actions.js";
 import { fatal, leave } from "./ending.js";
 import { join } from "./session.js";
@@ -135,6 +136,9 @@ function start() {
     leave, copyInvite, sendChat, hostMute, hostRemove, hostLock, hostEnd,
   });
   window.addEventListener("pagehide", () => store.get().signaling?.send({ type: "leave" }));
+  // A network change (Wi-Fi to cable, back online): ICE restarts rather than publishing again.
+  window.addEventListener("online", restartStaleIce);
+  navigator.connection?.addEventListener?.("change", restartStaleIce);
   boot(params).catch((error) => {
     console.error("cascade:", error);
     fatal("internal", { message: error.message });

@@ -3,12 +3,13 @@
 // the page shows about them (muted, sharing) goes to the store.
 import { store } from "./state.js";
 import { SignalingError } from "./signaling.js";
-import { createPublisher, applyAnswer, stopStream, senderFor } from "./media.js";
+import { createPublisher, applyAnswer, stopStream, senderFor, waitForIceGathering, waitForConnected } from "./media.js";
+import { restartIce, watchIce } from "./icerestart.js";
 import { openDevices } from "./devices.js";
 import { describeMediaError } from "./words.js";
 import { toast } from "./panels.js";
 
-/** Our publications: {source, pc, publicationId, stream, since, republishing}. */
+/** Our publications: {source, pc, publicationId, stream, since, republishing, ice}. */
 const ours = { camera: null, screen: null };
 let publishingCamera = false;
 let cameraWarned = false;
@@ -76,11 +77,30 @@ export async function publishCamera() {
   }
 }
 
+/** A restarted PeerConnection that is not connected again by then is published anew. */
+const RESTART_TIMEOUT_MS = 8000;
+
+/** ICE that disconnects for good or fails is restarted first: the publication keeps its id and
+ * nobody else notices; only a restart that does not work publishes again. */
 function watchPublication(pub, pc) {
-  pc.addEventListener("connectionstatechange", () => {
-    if (pub.pc !== pc || store.get().phase !== "meeting") return;
-    if (pc.connectionState === "failed") republish(pub, true).catch((error) => console.warn("cascade: republish (healMedia retries)", error));
-  });
+  pub.ice?.stop();
+  pub.ice = watchIce(pc, () => restartPublication(pub, pc));
+}
+
+export async function restartPublication(pub, pc = pub.pc) {
+  if (pub.pc !== pc || pub.republishing || store.get().phase !== "meeting") return;
+  try {
+    const { signaling } = store.get();
+    if (!signaling) throw new SignalingError("disconnected", "Not connected.");
+    await restartIce(pc, async (offer) => (await signaling.request({ type: "ice.restart", publicationId: pub.publicationId, offer })).answer,
+      waitForIceGathering);
+    if (!(await waitForConnected(pc, RESTART_TIMEOUT_MS))) throw new Error("not connected again after the ICE restart");
+  } catch (error) {
+    if (pub.pc !== pc) return;
+    console.warn("cascade: ICE restart of a publication did not work; publishing again", error);
+    // healMedia() retries what fails here, and says so.
+    await republish(pub, true).catch((failure) => console.warn("cascade: republish (healMedia retries)", failure));
+  }
 }
 
 /** Asks the server to end a publication we no longer use. */

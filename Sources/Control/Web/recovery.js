@@ -3,8 +3,8 @@
 // publications.js and subscriptions.js, which own the PeerConnections.
 import { store } from "./state.js";
 import { waitForConnected, stopStream } from "./media.js";
-import { publications, publishCamera, republish, cameraPublication, closePublications } from "./publications.js";
-import { subscriptions, subscribeAll, repairSubscription, renewSubscription, closeSubscription, closeSubscriptions } from "./subscriptions.js";
+import { publications, publishCamera, republish, restartPublication, cameraPublication, closePublications } from "./publications.js";
+import { subscriptions, subscribeAll, repairSubscription, renewSubscription, restartSubscription, closeSubscription, closeSubscriptions } from "./subscriptions.js";
 
 /** Every PeerConnection we have: for the `quality` report. */
 export function peerConnections() {
@@ -18,8 +18,11 @@ export async function recoverMedia(sameParticipant) {
   const jobs = [];
   for (const pub of publications()) {
     jobs.push((async () => {
-      if (sameParticipant && await waitForConnected(pub.pc, 5000)) return;
-      await republish(pub, sameParticipant);
+      if (!sameParticipant) return republish(pub, false);
+      // Ours still: keep it if it recovered by itself, else restart its ICE (it publishes
+      // again only if that does not work).
+      if (await waitForConnected(pub.pc, 5000)) return;
+      await restartPublication(pub);
     })());
   }
   for (const sub of subscriptions()) {
@@ -29,8 +32,9 @@ export async function recoverMedia(sameParticipant) {
       continue;
     }
     jobs.push((async () => {
-      if (sameParticipant && await waitForConnected(sub.pc, 5000)) return;
-      await renewSubscription(sub, !sameParticipant); // old subscription ids died with the old participant
+      if (!sameParticipant) return renewSubscription(sub, true); // old subscription ids died with the old participant
+      if (await waitForConnected(sub.pc, 5000)) return;
+      await restartSubscription(sub);
     })());
   }
   const results = await Promise.allSettled(jobs);
@@ -67,6 +71,24 @@ export function healMedia() {
     if (!pub.republishing && unhealthy(pub.pc, pub.since)) republish(pub, true).catch((e) => console.warn("cascade: republish", e));
   }
   if (!cameraPublication() && wantsCamera(local)) publishCamera();
+}
+
+/**
+ * The page heard of a network change (back online, another connection type): restart ICE on
+ * every PeerConnection that is not plainly connected, before ICE itself notices; the rest are
+ * watched and restart when their ICE disconnects (icerestart.js).
+ */
+export function restartStaleIce() {
+  if (store.get().phase !== "meeting") return;
+  const settled = (pc) => pc && (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed");
+  for (const pub of publications()) if (!settled(pub.pc)) restartPublication(pub);
+  for (const sub of subscriptions()) if (!settled(sub.pc)) restartSubscription(sub);
+}
+
+/** Every PeerConnection restarts ICE now (the test hook `restartIce`). */
+export async function restartAllIce() {
+  await Promise.all([...publications().map((pub) => restartPublication(pub)),
+    ...subscriptions().map((sub) => restartSubscription(sub))]);
 }
 
 /** The meeting ended: every PeerConnection closes and the camera and microphone stop. */

@@ -3,7 +3,8 @@
 // streams they deliver go to the store (state.streams), where the stage picks them up.
 import { store } from "./state.js";
 import { SignalingError } from "./signaling.js";
-import { createSubscriber, applyAnswer, receiveCounters } from "./media.js";
+import { createSubscriber, applyAnswer, receiveCounters, waitForIceGathering, waitForConnected } from "./media.js";
+import { restartIce, watchIce } from "./icerestart.js";
 
 /**
  * publicationId → {publicationId, participantId, source, kinds, pc, stream, subscriptionId,
@@ -84,9 +85,8 @@ async function openSubscription(sub) {
   sub.stream = stream;
   sub.subscriptionId = reply.subscriptionId;
   sub.pausedVideo = false;
-  pc.addEventListener("connectionstatechange", () => {
-    if (sub.pc === pc && !sub.closed && pc.connectionState === "failed" && store.get().phase === "meeting") repairSubscription(sub);
-  });
+  sub.ice?.stop();
+  sub.ice = watchIce(pc, () => restartSubscription(sub, pc));
   store.update((s) => { s.streams.set(tileKey(sub), stream); });
   if (old) {
     if (old.subscriptionId) unsubscribe(old.subscriptionId);
@@ -115,7 +115,27 @@ export function renewSubscription(sub, freshIds) {
   return connectSubscription(sub);
 }
 
+/** A restarted PeerConnection that is not connected again by then is subscribed anew. */
+const RESTART_TIMEOUT_MS = 8000;
+
+/** ICE restart first (the subscription keeps its id); a new subscription only if that fails. */
+export async function restartSubscription(sub, pc = sub.pc) {
+  if (sub.pc !== pc || sub.closed || sub.busy || sub.repairing || store.get().phase !== "meeting") return;
+  try {
+    const { signaling } = store.get();
+    if (!signaling || !sub.subscriptionId) throw new SignalingError("disconnected", "Not connected.");
+    await restartIce(pc, async (offer) => (await signaling.request({ type: "ice.restart", subscriptionId: sub.subscriptionId, offer })).answer,
+      waitForIceGathering);
+    if (!(await waitForConnected(pc, RESTART_TIMEOUT_MS))) throw new Error("not connected again after the ICE restart");
+  } catch (error) {
+    if (sub.pc !== pc || sub.closed) return;
+    console.warn("cascade: ICE restart of a subscription did not work; subscribing again", error);
+    await repairSubscription(sub);
+  }
+}
+
 export function closeSubscription(sub, tellServer) {
+  sub.ice?.stop();
   sub.closed = true;
   subs.delete(sub.publicationId);
   if (tellServer && sub.subscriptionId) unsubscribe(sub.subscriptionId);

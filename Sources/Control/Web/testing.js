@@ -8,6 +8,7 @@ import { publications, setLocalMuted, startScreenShare, stopScreenShare } from "
 import { subscriptions, refreshCounters } from "./subscriptions.js";
 import { sendChat, hostMute, hostRemove, hostLock, hostEnd } from "./actions.js";
 import { leave } from "./ending.js";
+import { restartAllIce } from "./recovery.js";
 
 /** window.cascade.state(): the meeting as the page sees it, with the counters of the last refresh. */
 export function snapshot(s = store.get(), subs = subscriptions()) {
@@ -72,5 +73,6 @@ export function installTestHooks() {
     hostLock,
     hostEnd,
     leave,
+    restartIce: restartAllIce,
   });
 }
