@@ -56,36 +56,21 @@ public struct MediaUplinkClient: Sendable {
     static let minimumDelay = 0.5
     static let maximumDelay = 5.0
 
-    /// Answers requests until the socket ends; then gives up on the calls still running.
+    /// Answers requests until the socket ends; then gives up on the calls still running. Each
+    /// call runs in its own child task (`RequestChannel`): a slow one holds up no other.
     static func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
                       api: any MediaAPI, logger: Logger) async {
-        await withTaskGroup(of: Void.self) { group in
-            do {
-                for try await message in inbound.messages(maxSize: UplinkWire.maxMessageBytes) {
-                    guard case .text(let text) = message else {
-                        logger.warning("media uplink: binary frame ignored")
-                        continue
-                    }
-                    let request: UplinkRequest
-                    do throws(UplinkRequest.Unreadable) {
-                        request = try UplinkRequest.decode(text)
-                    } catch {
-                        logger.warning("media uplink: unreadable request", metadata: ["error": "\(error.reason)"])
-                        if let id = error.id {
-                            group.addTask { try? await outbound.write(.text(UplinkAnswer.failure(re: id, .internalFailure(error.reason)))) }
-                        }
-                        continue
-                    }
-                    group.addTask {
-                        let answer = await UplinkAnswer.answer(request, using: api)
-                        // One frame per answer: concurrent writers cannot interleave.
-                        try? await outbound.write(.text(answer))
-                    }
-                }
+        var logger = logger
+        logger[metadataKey: "channel"] = "uplink"
+        // The node asks nothing of control: no frame from control is an answer.
+        let channel = RequestChannel(outbound: outbound, timeout: .seconds(10), logger: logger) { _ in nil }
+        await channel.run(inbound, maxFrameBytes: UplinkWire.maxMessageBytes) { [logger] text in
+            do throws(UplinkRequest.Unreadable) {
+                return await UplinkAnswer.answer(try UplinkRequest.decode(text), using: api)
             } catch {
-                logger.info("media uplink socket failed", metadata: ["error": "\(error)"])
+                logger.warning("media uplink: unreadable request", metadata: ["error": "\(error.reason)"])
+                return error.id.map { UplinkAnswer.failure(re: $0, .internalFailure(error.reason)) }
             }
-            group.cancelAll()
         }
     }
 

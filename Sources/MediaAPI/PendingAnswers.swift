@@ -1,6 +1,5 @@
 /// Requests sent over a socket and still waiting for their answers, matched by request id: the
-/// bookkeeping that `UplinkConnection` (control → media node) and the cascade links' channels
-/// (node ↔ node) share. Confined to its owner actor; the owner arms timeouts.
+/// bookkeeping of `RequestChannel`, a value confined to it; the channel arms the timeouts.
 ///
 /// A request is `open`ed before it is written, because the answer may arrive (and be
 /// `deliver`ed) while the write is still suspended; `park` then either hands the answer over at

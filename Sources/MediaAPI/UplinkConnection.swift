@@ -2,103 +2,45 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 
-/// One open uplink, on control's side: sends requests, matches answers to them by id, and fails
-/// what is pending when the socket ends (or a request outlives its timeout).
-actor UplinkConnection {
-    nonisolated let node: String
-    private let outbound: WebSocketOutboundWriter
-    private let timeout: Duration
-    private let logger: Logger
-    private var pending = PendingAnswers<Data>()
-    private var timers: [Int: Task<Void, Never>] = [:]
-    private(set) var isClosed = false
+/// One open uplink, on control's side: control's `MediaAPI` calls as requests over the node's
+/// WebSocket (`RequestChannel`), answers decoded per `UplinkWire`. Requests from the node are not
+/// part of the protocol.
+final class UplinkConnection: Sendable {
+    let node: String
+    private let channel: RequestChannel
 
     static func notConnected(_ node: String) -> MediaError { .internalFailure("node \(node) is not connected") }
     static func noAnswer(_ node: String) -> MediaError { .internalFailure("node \(node) did not answer") }
 
     init(node: String, outbound: WebSocketOutboundWriter, timeout: Duration, logger: Logger) {
         self.node = node
-        self.outbound = outbound
-        self.timeout = timeout
         var logger = logger
         logger[metadataKey: "node"] = "\(node)"
-        self.logger = logger
+        logger[metadataKey: "channel"] = "uplink"
+        channel = RequestChannel(outbound: outbound, timeout: timeout, logger: logger) { frame in
+            UplinkAnswer.requestID(of: Data(frame.utf8))
+        }
     }
 
     /// Sends `call` and waits for the node's answer, decoded as `Result`.
     func call<Result: Decodable>(_ call: UplinkCall, _ type: Result.Type) async throws(MediaError) -> Result {
-        guard !isClosed else { throw Self.notConnected(node) }
-        let id = pending.open()
+        let answer: String
         do {
-            try await outbound.write(.text(UplinkRequest(id: id, call: call).encoded()))
+            answer = try await channel.request { id in UplinkRequest(id: id, call: call).encoded() }
         } catch {
-            await close(reason: "write failed")
-            throw Self.notConnected(node)
+            throw error == .timedOut ? Self.noAnswer(node) : Self.notConnected(node)
         }
-        let data: Data
-        do {
-            data = try await withCheckedThrowingContinuation { continuation in
-                guard pending.park(id, continuation) else { return }
-                let timeout = self.timeout
-                timers[id] = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    guard !Task.isCancelled else { return }
-                    await self?.expire(id)
-                }
-            }
-        } catch PendingAnswers<Data>.Failure.timedOut {
-            throw Self.noAnswer(node)
-        } catch {
-            throw Self.notConnected(node)
-        }
-        return try UplinkAnswer.result(type, from: data, node: node, method: call.method)
-    }
-
-    private func answerArrived(_ id: Int, _ data: Data) {
-        timers.removeValue(forKey: id)?.cancel()
-        pending.deliver(id, data)
-    }
-
-    private func expire(_ id: Int) {
-        timers[id] = nil
-        if pending.expire(id) {
-            logger.warning("media uplink request timed out", metadata: ["request": "\(id)"])
-        }
+        return try UplinkAnswer.result(type, from: Data(answer.utf8), node: node, method: call.method)
     }
 
     /// Fails every pending request; later calls fail at once.
-    func markClosed() {
-        isClosed = true
-        pending.failAll()
-        for timer in timers.values { timer.cancel() }
-        timers.removeAll()
-    }
+    func markClosed() async { await channel.markClosed() }
 
     /// Fails what is pending and closes the socket (the node sees a normal close and redials).
-    func close(reason: String) async {
-        guard !isClosed else { return }
-        markClosed()
-        try? await outbound.close(.normalClosure, reason: reason)
-    }
+    func close(reason: String) async { await channel.close(reason: reason) }
 
-    /// Reads answers until the socket ends. Requests from the node are not part of the protocol.
-    nonisolated func run(_ inbound: WebSocketInboundStream) async {
-        do {
-            for try await message in inbound.messages(maxSize: UplinkWire.maxMessageBytes) {
-                guard case .text(let text) = message else {
-                    logger.warning("media uplink: binary frame ignored")
-                    continue
-                }
-                let data = Data(text.utf8)
-                guard let id = UplinkAnswer.requestID(of: data) else {
-                    logger.warning("media uplink: a frame that is not an answer was ignored")
-                    continue
-                }
-                await answerArrived(id, data)
-            }
-        } catch {
-            logger.info("media uplink socket failed", metadata: ["error": "\(error)"])
-        }
-        await markClosed()
+    /// Reads answers until the socket ends.
+    func run(_ inbound: WebSocketInboundStream) async {
+        await channel.run(inbound, maxFrameBytes: UplinkWire.maxMessageBytes)
     }
 }

@@ -3,18 +3,17 @@ import Logging
 import MediaAPI
 import NIOCore
 
-/// The control channel of one cascade link: JSON requests and answers over a WebSocket that the
-/// dialing node opened. Either side may ask; answers are matched by id. Requests are handled
-/// concurrently, because answering one may need a request the other way (a `pull` that arrives
-/// at the dialer first sets up the media transport with `transport.offer`).
-actor LinkChannel {
-    nonisolated let peerNode: String
-    nonisolated let worker: Int
+/// The control channel of one cascade link: `LinkMessage` requests and answers over the
+/// WebSocket that the dialing node opened, on the same request channel as the media uplink
+/// (`RequestChannel`). Either side may ask; requests are handled concurrently, because answering
+/// one may need a request the other way (a `pull` that arrives at the dialer first sets up the
+/// media transport with `transport.offer`).
+final class LinkChannel: Sendable {
+    let peerNode: String
+    let worker: Int
     /// This side opened the WebSocket: it is the ICE controlling side and DTLS client.
-    nonisolated let isDialer: Bool
-    private let outbound: WebSocketOutboundWriter
-    private var pending = PendingAnswers<LinkMessage>()
-    private(set) var isClosed = false
+    let isDialer: Bool
+    private let channel: RequestChannel
     let logger: Logger
 
     static let requestTimeout = Duration.seconds(10)
@@ -24,30 +23,34 @@ actor LinkChannel {
         self.peerNode = peerNode
         self.worker = worker
         self.isDialer = isDialer
-        self.outbound = outbound
         var logger = logger
         logger[metadataKey: "peer_node"] = "\(peerNode)"
+        logger[metadataKey: "channel"] = "link"
         self.logger = logger
+        channel = RequestChannel(outbound: outbound, timeout: Self.requestTimeout, logger: logger) { frame in
+            LinkMessage.decode(frame)?.re
+        }
     }
+
+    var isClosed: Bool { get async { await channel.isClosed } }
 
     /// Sends a request and waits for its answer; an `error` answer becomes a `MediaError`.
     func request(_ message: LinkMessage) async throws(MediaError) -> LinkMessage {
-        guard !isClosed else { throw .internalFailure("the link to node '\(peerNode)' is closed") }
-        var message = message
-        let id = pending.open()
-        message.id = id
-        await send(message)
-        let answer: LinkMessage
+        let text: String
         do {
-            answer = try await withCheckedThrowingContinuation { continuation in
-                guard pending.park(id, continuation) else { return }
-                Task { [weak self] in
-                    try? await Task.sleep(for: Self.requestTimeout)
-                    await self?.expire(id)
-                }
+            text = try await channel.request { id in
+                var message = message
+                message.id = id
+                return message.encoded()
             }
         } catch {
-            throw .internalFailure("no answer from node '\(peerNode)' to '\(message.type.rawValue)'")
+            switch error {
+            case .timedOut: throw .internalFailure("no answer from node '\(peerNode)' to '\(message.type.rawValue)'")
+            case .closed: throw .internalFailure("the link to node '\(peerNode)' is closed")
+            }
+        }
+        guard let answer = LinkMessage.decode(text) else {
+            throw .internalFailure("node '\(peerNode)' answered '\(message.type.rawValue)' with an unreadable message")
         }
         if answer.type == .error {
             throw .notFound(answer.reason ?? "node '\(peerNode)' refused '\(message.type.rawValue)'")
@@ -55,63 +58,22 @@ actor LinkChannel {
         return answer
     }
 
-    /// Sends without waiting for an answer (answers, notifications).
-    func send(_ message: LinkMessage) async {
-        guard !isClosed else { return }
-        do {
-            try await outbound.write(.text(message.encoded()))
-        } catch {
-            close()
-        }
-    }
-
-    func answerArrived(_ message: LinkMessage) {
-        guard let id = message.re else { return }
-        pending.deliver(id, message)
-    }
-
-    private func expire(_ id: Int) {
-        pending.expire(id)
-    }
-
-    /// Fails every pending request; later sends do nothing.
-    func close() {
-        isClosed = true
-        pending.failAll()
-    }
-
     func closeSocket() async {
-        guard !isClosed else { return }
-        close()
-        try? await outbound.close(.normalClosure, reason: "link closed")
+        await channel.close(reason: "link closed")
     }
 
-    /// Reads messages until the socket ends; answers go to `answerArrived`, requests and
-    /// notifications to `handle`, whose answer (if any) is sent back with `re` set.
-    nonisolated func run(_ inbound: WebSocketInboundStream,
-                         handle: @escaping @Sendable (LinkMessage) async -> LinkMessage?) async {
-        await withTaskGroup(of: Void.self) { group in
-            do {
-                for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
-                    guard case .text(let text) = message, let decoded = LinkMessage.decode(text) else {
-                        logger.warning("cascade link: undecodable message ignored")
-                        continue
-                    }
-                    if decoded.re != nil {
-                        await answerArrived(decoded)
-                        continue
-                    }
-                    group.addTask {
-                        guard var answer = await handle(decoded) else { return }
-                        answer.re = decoded.id
-                        await self.send(answer)
-                    }
-                }
-            } catch {
-                logger.info("cascade link socket failed", metadata: ["error": "\(error)"])
+    /// Reads messages until the socket ends; requests go to `handle`, whose answer (if any) is
+    /// sent back with `re` set.
+    func run(_ inbound: WebSocketInboundStream, handle: @escaping @Sendable (LinkMessage) async -> LinkMessage?) async {
+        let logger = self.logger
+        await channel.run(inbound, maxFrameBytes: Self.maxMessageBytes) { text in
+            guard let request = LinkMessage.decode(text) else {
+                logger.warning("cascade link: undecodable message ignored")
+                return nil
             }
-            await close()
-            group.cancelAll()
+            guard var answer = await handle(request) else { return nil }
+            answer.re = request.id
+            return answer.encoded()
         }
     }
 }
