@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Cascade needs on a Debian 12 machine with Swift.
 #   scripts/install-deps.sh          build/run dependencies (OpenSSL; libsrtp is vendored in Sources/C/CSRTP)
-#   scripts/install-deps.sh --test   also the test peers (Chromium, aiortc, selenium, pytest, iproute2,
-#                                    iptables, ethtool, coturn)
+#   scripts/install-deps.sh --test   also the test peers (Chromium, Firefox, aiortc, selenium, pytest,
+#                                    GStreamer webrtcbin + its Python bindings for /usr/bin/python3,
+#                                    iproute2, iptables, ethtool, coturn)
 # Idempotent: only installs what is missing.
 set -euo pipefail
 
@@ -15,6 +16,12 @@ sudo_cmd=""
 apt_pkgs=(libssl-dev pkg-config libsqlite3-dev)
 if [ "$want_test" = 1 ]; then
   apt_pkgs+=(chromium chromium-driver firefox-esr iproute2 iptables ethtool coturn)
+  # GStreamer webrtcbin (plugins-bad: webrtcbin, dtls, srtp; nice: libnice ICE; good: vp8enc/
+  # vp8dec, rtpvp8pay/depay, rtpmanager; base: opusenc/opusdec, test sources) and its Python
+  # bindings, which import only under Debian's /usr/bin/python3 (tests/interop/harness/gstreamer.py).
+  apt_pkgs+=(gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-plugins-good gstreamer1.0-plugins-base
+             gstreamer1.0-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+             gir1.2-gst-plugins-bad-1.0)
 fi
 
 missing=()
