@@ -38,6 +38,18 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen, grace: float = 5.0) -> int:
+    """SIGTERM, then SIGKILL after `grace` seconds, by PID (never by name). Returns the exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 class CascadeServer:
     """One `cascade serve` process on 127.0.0.1 with free ports and a temporary data dir."""
 
@@ -95,13 +107,7 @@ class CascadeServer:
         """SIGTERM, then SIGKILL after `grace` seconds, by PID. Returns the exit status."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, grace)
         if self._log:
             self._log.close()
             self._log = None

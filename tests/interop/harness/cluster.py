@@ -183,17 +183,11 @@ class Cluster:
         process = self.processes.get(name)
         if process is None:
             return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        status = cascade.stop_process(process, grace)
         log = self._logs.pop(name, None)
         if log:
             log.close()
-        return process.returncode
+        return status
 
     def stop_all(self) -> dict[str, int | None]:
         """Stops media nodes first, then control; returns exit statuses."""
