@@ -26,7 +26,6 @@ media between two participants in the suite's namespace must keep flowing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import threading
 import time
@@ -104,7 +103,8 @@ def topology(artifacts):
     advertises the veth address, so both namespaces reach its HTTP port and media port."""
     if not meeting.in_private_namespace():
         pytest.skip("needs the suite's private network namespace (CASCADE_INTEROP_NETNS)")
-    with meeting.VethNamespace("cut") as netns, _aioice_gathers(netns.host_addr):
+    # aiortc (Echo) gathers the veth address too (aiortc_peers.gathering_on says why).
+    with meeting.VethNamespace("cut") as netns, aiortc_peers.gathering_on("127.0.0.1", netns.host_addr):
         if meeting.external_base_url():
             yield netns, meeting.external_base_url()
             return
@@ -112,20 +112,6 @@ def topology(artifacts):
                                     advertise=netns.host_addr) as server:
             _SERVERS[server.base_url] = server
             yield netns, server.base_url
-
-
-@contextlib.contextmanager
-def _aioice_gathers(address: str):
-    """aiortc (Echo) gathers the veth address too: the server's candidate is that address,
-    which a 127.0.0.1 candidate does not pair with."""
-    import aioice.ice
-
-    original = aioice.ice.get_host_addresses
-    aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: ["127.0.0.1", address]
-    try:
-        yield
-    finally:
-        aioice.ice.get_host_addresses = original
 
 
 def _require_signaling(base_url: str) -> None:

@@ -16,8 +16,9 @@ import math
 import re
 import time
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import aioice.ice
 import av
@@ -46,6 +47,19 @@ def patch_aioice_loopback() -> None:
 
 
 patch_aioice_loopback()
+
+
+@contextmanager
+def gathering_on(*addresses: str) -> Iterator[None]:
+    """aioice gathers exactly `addresses` while the context lasts, e.g. a veth address as well
+    as 127.0.0.1: a server that binds and advertises only that address offers a candidate that
+    a 127.0.0.1 candidate does not pair with."""
+    original = aioice.ice.get_host_addresses
+    aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=False: list(addresses)
+    try:
+        yield
+    finally:
+        aioice.ice.get_host_addresses = original
 
 
 # --- synthetic tracks -------------------------------------------------------------------------
