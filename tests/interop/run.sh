@@ -4,6 +4,7 @@
 #   CASCADE_BIN=path           cascade binary (default <repo>/.build/debug/cascade)
 #   CASCADE_INTEROP_STRICT=1   fail (not skip) the server tests when the binary is missing
 #   CASCADE_INTEROP_TIMEOUT=s  hard limit for the whole run (default 1800)
+#   CASCADE_GST_PYTHON=path    python with GStreamer's bindings for the webrtcbin peers (default /usr/bin/python3)
 # conftest.py re-executes pytest inside a private network namespace (only `lo`).
 # Output also goes to artifacts/interop/pytest.log; the last line printed is pytest's summary;
 # the exit status is pytest's (124 if the hard timeout hit).
