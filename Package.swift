@@ -85,9 +85,19 @@ let package = Package(
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], path: "Sources/MediaAPI", swiftSettings: swiftSettings),
 
+        // L3 Cascade: how media nodes link — the routing plan, the relay table, the link wire
+        // format, its control channel, the dialer and the acceptor. No media, no worker.
+        .target(name: "Cascade", dependencies: [
+            "Auth", "MediaAPI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ], path: "Sources/Cascade", swiftSettings: swiftSettings),
+
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Auth", "MediaAPI",
+            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Auth", "MediaAPI", "Cascade",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -130,7 +140,7 @@ let package = Package(
 
         // L4 the executable.
         .executableTarget(name: "cascade", dependencies: [
-            "MediaServer", "MediaAPI", "Auth", "Bench", "Control", "Deployment",
+            "MediaServer", "MediaAPI", "Auth", "Bench", "Cascade", "Control", "Deployment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/cascade", swiftSettings: swiftSettings),
@@ -166,6 +176,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/MediaAPITests", swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "RTP"], path: "Tests/BenchTests"),
+        .testTarget(name: "CascadeTests", dependencies: ["Cascade"], path: "Tests/CascadeTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "DeploymentTests", dependencies: ["Deployment"], path: "Tests/DeploymentTests",
                     swiftSettings: swiftSettings),
     ]

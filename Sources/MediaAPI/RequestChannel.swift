@@ -26,6 +26,7 @@ public actor RequestChannel {
     private let logger: Logger
     private var pending = PendingAnswers<String>()
     private var timers: [Int: Task<Void, Never>] = [:]
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     public private(set) var isClosed = false
 
     /// - Parameter answerID: the request id an incoming frame answers, or nil when it is a
@@ -92,6 +93,14 @@ public actor RequestChannel {
         pending.failAll()
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
+        for waiter in closeWaiters { waiter.resume() }
+        closeWaiters.removeAll()
+    }
+
+    /// Returns once the channel is closed (at once if it is).
+    public func waitUntilClosed() async {
+        guard !isClosed else { return }
+        await withCheckedContinuation { closeWaiters.append($0) }
     }
 
     /// Fails what is pending and closes the socket normally (the peer may redial).

@@ -34,6 +34,12 @@ public final class Room {
         }
     }
 
+    /// Whether any subscription in the room watches `publication` (a relay nobody watches is
+    /// released).
+    public func isWatched(publication id: String) -> Bool {
+        subscriptions.values.contains { $0.publicationID == id }
+    }
+
     public func remove(subscription id: String) {
         subscriptions.removeValue(forKey: id)?.close()
     }

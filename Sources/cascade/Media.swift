@@ -1,5 +1,6 @@
 import ArgumentParser
 import Auth
+import Cascade
 import Deployment
 import Foundation
 import Hummingbird
@@ -60,8 +61,8 @@ struct Media: AsyncParsableCommand {
         let mediaNode = try MediaNode(configuration: configuration, logger: logger)
         try await mediaNode.start()
 
-        let cascade = Self.cascade(of: entry.id, in: deployment)
-        let links = CascadeLinks(node: mediaNode, keys: keys, configuration: cascade, logger: logger)
+        let cascade = Self.plan(of: entry.id, in: deployment)
+        let links = CascadeLinks(node: mediaNode, keys: keys, plan: cascade, logger: logger)
         await mediaNode.enableCascading(links)
         // Adding a node is an edit of the deployment file: peers are picked up while running.
         let watcher = Task { [config, node] in
@@ -72,7 +73,7 @@ struct Media: AsyncParsableCommand {
                 if own != entry {
                     logger.warning("this node's own entry changed in the deployment file; restart it to apply that")
                 }
-                await links.update(Self.cascade(of: node, in: updated))
+                await links.update(Self.plan(of: node, in: updated))
             }, rejected: { error in
                 logger.error("deployment file change refused; keeping the running configuration", metadata: ["error": "\(error)"])
             })
@@ -114,23 +115,11 @@ struct Media: AsyncParsableCommand {
 }
 
 extension Media {
-    /// How `node` cascades in `deployment`: the nodes it may link with, and for each node it
-    /// cannot link with, the first reachable node (in file order) that may link with both.
-    static func cascade(of node: String, in deployment: DeploymentConfiguration) -> CascadeConfiguration {
-        let reachable = deployment.node(id: node)?.reachable ?? true
-        func canLink(_ a: String, _ b: String) -> Bool {
-            guard let x = deployment.node(id: a), let y = deployment.node(id: b) else { return false }
-            return a != b && deployment.mayLink(a, b) && (x.reachable || y.reachable)
-        }
-        let peers = deployment.nodes
-            .filter { canLink(node, $0.id) }
-            .map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) }
-        var intermediaries: [String: String] = [:]
-        for origin in deployment.nodes where origin.id != node && !canLink(node, origin.id) {
-            let via = deployment.nodes.first { $0.reachable && canLink(node, $0.id) && canLink($0.id, origin.id) }
-            if let via { intermediaries[origin.id] = via.id }
-        }
-        return CascadeConfiguration(reachable: reachable, peers: peers, intermediaries: intermediaries)
+    /// How `node` cascades in `deployment` (`RoutingPlan`: its peers and intermediaries).
+    static func plan(of node: String, in deployment: DeploymentConfiguration) -> RoutingPlan {
+        RoutingPlan(node: node,
+                    nodes: deployment.nodes.map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) },
+                    mayLink: deployment.mayLink)
     }
 }
 

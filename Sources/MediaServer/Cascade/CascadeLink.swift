@@ -1,19 +1,19 @@
-import DTLS
-import ICE
+import Cascade
 import NIOCore
 import RTP
 import SFU
-import STUN
 
 /// The media side of a link between this node and one peer node, on one worker's loop: one
-/// ICE + DTLS-SRTP transport that carries every relayed track in both directions.
+/// ICE + DTLS-SRTP transport that carries every relayed track in both directions, and the
+/// relays it carries (`RelayTable`).
 ///
-/// - *Outgoing* relays: publications that originate here and that the peer pulled. Each is a
-///   `Subscription` whose downstream is this link, so the peer gets its own SSRCs, NACKs are
-///   answered from our history and its PLIs reach our publisher, exactly as for a client.
-/// - *Incoming* relays: publications the peer originates and we pulled. Each is a `Publication`
-///   in our room whose upstream is this link; our local subscribers attach to it as to any other
-///   publication, and its NACKs, PLIs and receiver reports go back over the link (hop by hop).
+/// - *Outgoing* relays: publications that originate here (or that we relay onward) and that the
+///   peer pulled. Each is a `Subscription` whose downstream is this link, so the peer gets its
+///   own SSRCs, NACKs are answered from our history and its PLIs reach our publisher, exactly as
+///   for a client.
+/// - *Incoming* relays: publications the peer sends us. Each is a `Publication` in our room whose
+///   upstream is this link; our local subscribers attach to it as to any other publication, and
+///   its NACKs, PLIs and receiver reports go back over the link (hop by hop).
 ///
 /// The dialing side is the ICE controlling agent and the DTLS client (a `PeerTransport` on a
 /// UDP socket of its own, outbound only); the accepting side is ICE-lite and DTLS server on its
@@ -33,44 +33,24 @@ final class CascadeLink: RTPPacketSender {
         }
     }
 
-    struct Key: Hashable {
-        var room: String
-        var resource: String
-    }
-
-    final class IncomingRelay {
-        let key: Key
-        let publication: Publication
-        /// Since when no local subscriber has used it (nil while some do).
-        var idleSinceNanos: UInt64?
-
-        init(key: Key, publication: Publication, nowNanos: UInt64) {
-            self.key = key
-            self.publication = publication
-            self.idleSinceNanos = nowNanos
-        }
-    }
+    typealias Key = RelayTable<Publication, Subscription>.Key
 
     let peerNode: String
-    unowned let worker: MediaWorker
+    private unowned let worker: MediaWorker
     private(set) var transport: Transport?
-    private(set) var outgoing: [Key: Subscription] = [:]
-    private(set) var incoming: [Key: IncomingRelay] = [:]
+    private(set) var relays = RelayTable<Publication, Subscription>()
     private var incomingBySSRC: [UInt32: Publication] = [:]
 
     /// Extension ids used on every link (both ends agree without negotiation): audio level for
     /// speaker detection on the far node, abs-send-time for its receive-side timing.
     static let extensionIDs = ExtensionIDs(mid: nil, absSendTime: 2, transportWideSequence: nil, audioLevel: 1)
-    /// An incoming relay nobody has watched for this long is released (`stop` to the origin).
-    static let idleReleaseNanos: UInt64 = 3_000_000_000
 
     init(peerNode: String, worker: MediaWorker) {
         self.peerNode = peerNode
         self.worker = worker
     }
 
-    var isEmpty: Bool { outgoing.isEmpty && incoming.isEmpty }
-
+    var isEmpty: Bool { relays.isEmpty }
     var isConnected: Bool { transport?.peerTransport.isConnected ?? false }
 
     // MARK: - Transport
@@ -94,45 +74,47 @@ final class CascadeLink: RTPPacketSender {
         }
     }
 
-    fileprivate func transportUp() {
+    private func transportUp() {
         // Local subscribers may have asked for key frames before the link could carry them.
         let now = MonotonicClock.nowNanos
-        for relay in incoming.values {
-            for track in relay.publication.tracks { track.requestKeyframe(nowNanos: now) }
+        for relay in relays.incoming.values {
+            for track in relay.value.tracks { track.requestKeyframe(nowNanos: now) }
         }
     }
 
-    fileprivate func transportDown(reason: String) {
+    private func transportDown(reason: String) {
         transport = nil
         CascadeMetrics.linkTransports.decrement()
         worker.logger.info("cascade link transport closed", metadata: ["peer": "\(peerNode)", "reason": "\(reason)"])
         // ICE consent or DTLS failed (a WAN outage) while tracks still need the link: the
         // dialing side sets up a new transport.
-        if !isEmpty { worker.cascadeEvents?(.transportLost(peer: peerNode)) }
+        if !isEmpty { worker.report(.transportLost(peer: peerNode)) }
     }
 
     // MARK: - Relays
 
     func addOutgoing(_ subscription: Subscription, key: Key) {
-        if outgoing.updateValue(subscription, forKey: key) == nil { CascadeMetrics.relaysOutgoing.increment() }
+        if relays.addOutgoing(subscription, key: key) { CascadeMetrics.relaysOutgoing.increment() }
         subscription.downstream = self
     }
 
     @discardableResult
     func removeOutgoing(_ key: Key) -> Subscription? {
-        guard let removed = outgoing.removeValue(forKey: key) else { return nil }
+        guard let removed = relays.removeOutgoing(key, nowNanos: MonotonicClock.nowNanos) else { return nil }
         CascadeMetrics.relaysOutgoing.decrement()
         return removed
     }
 
+    func outgoing(_ key: Key) -> Subscription? { relays.outgoing[key] }
+
     func outgoingKey(forSubscription id: String) -> Key? {
-        outgoing.first { $0.value.id == id }?.key
+        relays.outgoing.first { $0.value.id == id }?.key
     }
 
+    func carriesIncoming(_ key: Key) -> Bool { relays.incoming[key] != nil }
+
     func addIncoming(_ publication: Publication, key: Key, nowNanos: UInt64) {
-        if incoming.updateValue(IncomingRelay(key: key, publication: publication, nowNanos: nowNanos), forKey: key) == nil {
-            CascadeMetrics.relaysIncoming.increment()
-        }
+        if relays.addIncoming(publication, key: key, nowNanos: nowNanos) { CascadeMetrics.relaysIncoming.increment() }
         for track in publication.tracks {
             if let ssrc = track.ssrc { incomingBySSRC[ssrc] = publication }
             if let rtx = track.rtxSSRC { incomingBySSRC[rtx] = publication }
@@ -142,38 +124,42 @@ final class CascadeLink: RTPPacketSender {
 
     @discardableResult
     func removeIncoming(_ key: Key) -> Publication? {
-        guard let relay = incoming.removeValue(forKey: key) else { return nil }
+        guard let publication = relays.removeIncoming(key, nowNanos: MonotonicClock.nowNanos) else { return nil }
+        released(publication)
+        return publication
+    }
+
+    private func released(_ publication: Publication) {
         CascadeMetrics.relaysIncoming.decrement()
-        incomingBySSRC = incomingBySSRC.filter { $0.value !== relay.publication }
-        return relay.publication
+        incomingBySSRC = incomingBySSRC.filter { $0.value !== publication }
+    }
+
+    /// The link's control channel closed: everything it carried, to end.
+    func removeAll() -> (incoming: [Key], outgoing: [(key: Key, subscription: Subscription)]) {
+        let all = relays.removeAll()
+        for (_, publication) in all.incoming { released(publication) }
+        for _ in all.outgoing { CascadeMetrics.relaysOutgoing.decrement() }
+        return (all.incoming.map(\.key), all.outgoing.map { ($0.key, $0.value) })
     }
 
     // MARK: - Time
 
-    /// Transport timers, SRs of outgoing relays, NACKs and RRs of incoming ones. Returns the
-    /// incoming relays that have been idle long enough to release.
-    func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64) -> [Key] {
+    /// Transport timers, SRs of outgoing relays, NACKs and RRs of incoming ones; then the relay
+    /// table's clock: incoming relays nobody watches any more, and whether the link fell idle.
+    func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64,
+              isWatched: (Key) -> Bool) -> RelayTable<Publication, Subscription>.Due {
         switch transport {
         case .dialed(let socket): socket.tick(nowNanos: nowNanos)
         case .accepted(let peer): peer.tick(nowNanos: nowNanos)
         case nil: break
         }
         if isConnected {
-            for subscription in outgoing.values { subscription.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos) }
-            for relay in incoming.values { relay.publication.tick(nowNanos: nowNanos) }
+            for subscription in relays.outgoing.values { subscription.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos) }
+            for relay in relays.incoming.values { relay.value.tick(nowNanos: nowNanos) }
         }
-        var idle: [Key] = []
-        for relay in incoming.values {
-            let watched = worker.rooms[relay.key.room]?.subscriptions.values.contains { $0.publicationID == relay.key.resource } ?? false
-            if watched {
-                relay.idleSinceNanos = nil
-            } else if let since = relay.idleSinceNanos {
-                if nowNanos &- since >= Self.idleReleaseNanos { idle.append(relay.key) }
-            } else {
-                relay.idleSinceNanos = nowNanos
-            }
-        }
-        return idle
+        let due = relays.tick(nowNanos: nowNanos, isWatched: isWatched)
+        for (_, publication) in due.released { released(publication) }
+        return due
     }
 
     func flush() {
@@ -189,30 +175,20 @@ final class CascadeLink: RTPPacketSender {
     func sendRTCP(_ packets: [RTCPPacket]) {
         transport?.peerTransport.sendRTCP(packets)
     }
-
-    // MARK: - Receive
-
-    fileprivate func receivedRTP(_ packet: UnsafeRawBufferPointer, header: RTPHeader, nowNanos: UInt64) {
-        incomingBySSRC[header.ssrc]?.receiveRTP(packet, header: header, nowNanos: nowNanos)
-    }
-
-    /// Feedback about our outgoing relays (NACK, PLI, RR) and reports about incoming ones (SR):
-    /// each subscription and publication picks the packets about its own SSRCs.
-    fileprivate func receivedRTCP(_ packets: [RTCPPacket], nowNanos: UInt64) {
-        for subscription in outgoing.values { subscription.receiveRTCP(packets, nowNanos: nowNanos) }
-        for relay in incoming.values { relay.publication.receiveRTCP(packets, nowNanos: nowNanos) }
-    }
 }
 
 extension CascadeLink: PeerTransportDelegate {
     func transportConnected(_ transport: PeerTransport) { transportUp() }
 
     func transport(_ transport: PeerTransport, receivedRTP packet: UnsafeRawBufferPointer, header: RTPHeader, nowNanos: UInt64) {
-        receivedRTP(packet, header: header, nowNanos: nowNanos)
+        incomingBySSRC[header.ssrc]?.receiveRTP(packet, header: header, nowNanos: nowNanos)
     }
 
+    /// Feedback about our outgoing relays (NACK, PLI, RR) and reports about incoming ones (SR):
+    /// each subscription and publication picks the packets about its own SSRCs.
     func transport(_ transport: PeerTransport, receivedRTCP packets: [RTCPPacket], nowNanos: UInt64) {
-        receivedRTCP(packets, nowNanos: nowNanos)
+        for subscription in relays.outgoing.values { subscription.receiveRTCP(packets, nowNanos: nowNanos) }
+        for relay in relays.incoming.values { relay.value.receiveRTCP(packets, nowNanos: nowNanos) }
     }
 
     func transportClosed(_ transport: PeerTransport, reason: String) {

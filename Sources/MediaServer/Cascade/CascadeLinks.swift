@@ -1,63 +1,27 @@
 import Auth
+import Cascade
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWSClient
 import HummingbirdWebSocket
 import Logging
 import MediaAPI
 import NIOCore
 import Synchronization
 
-/// A peer media node this node may link with (from the deployment file).
-public struct CascadePeer: Sendable, Equatable {
-    public var id: String
-    /// Its HTTP API, e.g. "http://10.0.2.2:8081"; links to it are dialed at `/v1/cascade/link`.
-    public var url: String?
-    /// Whether this node can open connections to it. Links to an unreachable peer exist only
-    /// while that peer keeps one open to us.
-    public var reachable: Bool
-
-    public init(id: String, url: String?, reachable: Bool) {
-        self.id = id
-        self.url = url
-        self.reachable = reachable
-    }
-}
-
-/// How a media node cascades.
-public struct CascadeConfiguration: Sendable {
-    /// Whether peers can open connections to this node. An unreachable node (an office behind a
-    /// firewall) keeps a link open to every reachable peer itself, so that they can pull from it.
-    public var reachable: Bool
-    public var peers: [CascadePeer]
-    /// For origins this node cannot link with (two nodes behind firewalls), the reachable node
-    /// to pull their publications through, by origin node id.
-    public var intermediaries: [String: String]
-
-    public init(reachable: Bool, peers: [CascadePeer], intermediaries: [String: String] = [:]) {
-        self.reachable = reachable
-        self.peers = peers
-        self.intermediaries = intermediaries
-    }
-}
-
-/// The node's cascade links: dialing and accepting their control channels, pulling
-/// publications that originate on other nodes, and answering peers' pulls.
+/// A node's cascade links, coordinated: which link to use for a pull (`RoutingPlan`), dialing
+/// (`LinkDialer`) and accepting (`LinkAcceptor`) their control channels, the requests that cross
+/// them, and the events the workers report about relays (in order, from one stream).
 ///
-/// One link per peer node and worker (workers of every node in a deployment must be equal in
-/// number: a room hashes to the same worker index everywhere). The dialer is this node when the
-/// peer is reachable and we need something from it, or the peer when we are reachable and it is
-/// not; an unreachable node keeps its links to reachable peers open even when idle (its "door"),
-/// and every other link closes once it carries nothing.
+/// One link per peer node and worker index. An unreachable node keeps a link open to every
+/// reachable peer (its "door"); every other link closes once it has carried nothing for a while.
 public actor CascadeLinks {
-    nonisolated let node: MediaNode
-    nonisolated let keys: KeyService
-    /// Read by the nonisolated `upgrade`; replaced when the deployment file changes.
-    private let settings: Mutex<CascadeConfiguration>
-    nonisolated var configuration: CascadeConfiguration { settings.withLock { $0 } }
-    let logger: Logger
+    /// An event of one worker's relays.
+    public struct WorkerEvent: Sendable {
+        let worker: Int
+        let event: CascadeEvent
+    }
 
     private struct ChannelKey: Hashable {
         var peer: String
@@ -70,83 +34,80 @@ public actor CascadeLinks {
         var resource: String
     }
 
+    nonisolated let node: MediaNode
+    /// Read by the nonisolated `upgrade`; replaced when the deployment file changes.
+    private let settings: Mutex<RoutingPlan>
+    nonisolated var plan: RoutingPlan { settings.withLock { $0 } }
+    private let dialer: LinkDialer
+    private let acceptor: LinkAcceptor
+    let logger: Logger
+
     private var channels: [ChannelKey: LinkChannel] = [:]
     private var dialing: [ChannelKey: Task<LinkChannel, any Error>] = [:]
+    /// Callers waiting for a peer's own dial to arrive, after our crossed dial was refused.
+    private var channelWaiters: [ChannelKey: [CheckedContinuation<LinkChannel?, Never>]] = [:]
     private var transportSetups: [ChannelKey: Task<Void, any Error>] = [:]
+    private var transportRepairs: [ChannelKey: Task<Void, Never>] = [:]
     private var pulls: [PullKey: Task<Void, any Error>] = [:]
     /// An unreachable node's standing links, by peer id.
     private var doorTasks: [String: [Task<Void, Never>]] = [:]
+    private var eventsTask: Task<Void, Never>?
 
-    public static let path = "/v1/cascade/link"
-    /// How long an empty link lingers before its transport (and socket) close, so a
-    /// subscriber that leaves and comes back does not rebuild it.
-    static let emptyLingerSeconds = 2.0
+    /// How long a node whose dial lost the crossing waits for the peer's dial to arrive.
+    static let crossedDialWait = Duration.seconds(3)
 
-    public init(node: MediaNode, keys: KeyService, configuration: CascadeConfiguration, logger: Logger) {
+    public init(node: MediaNode, keys: KeyService, plan: RoutingPlan, logger: Logger) {
         self.node = node
-        self.keys = keys
-        self.settings = Mutex(configuration)
+        self.settings = Mutex(plan)
+        self.dialer = LinkDialer(node: node.configuration.nodeID, workers: node.workers.count, keys: keys, logger: logger)
+        self.acceptor = LinkAcceptor(workers: node.workers.count, keys: keys)
         self.logger = logger
     }
 
-    /// Hooks the workers' relay events up, and opens the doors of an unreachable node.
+    /// Connects the workers' relay events (one stream, read in order), and opens the doors of
+    /// an unreachable node.
     public func start() async {
+        let (events, sink) = AsyncStream.makeStream(of: WorkerEvent.self, bufferingPolicy: .unbounded)
         for worker in node.workers {
-            let index = worker.index
-            try? await worker.loop.submit { [self] in
-                worker.cascadeEvents = { event in Task { await self.workerEvent(event, worker: index) } }
-            }.get()
+            try? await worker.loop.submit { worker.cascadeEvents = sink }.get()
+        }
+        eventsTask = Task { [weak self] in
+            for await event in events { await self?.handle(event) }
         }
         openDoors()
-    }
-
-    /// An unreachable node keeps a link open to every reachable peer (and only to those).
-    private func openDoors() {
-        let configuration = self.configuration
-        let wanted = configuration.reachable ? [] : configuration.peers.filter { $0.reachable && $0.url != nil }
-        for (peer, tasks) in doorTasks where !wanted.contains(where: { $0.id == peer }) {
-            for task in tasks { task.cancel() }
-            doorTasks[peer] = nil
-        }
-        for peer in wanted where doorTasks[peer.id] == nil {
-            doorTasks[peer.id] = node.workers.indices.map { worker in
-                Task { await self.keepDoorOpen(to: peer, worker: worker) }
-            }
-        }
     }
 
     /// The deployment file changed: links to nodes that left are closed, doors to new reachable
     /// nodes open, and new nodes may dial in.
-    public func update(_ configuration: CascadeConfiguration) async {
+    public func update(_ plan: RoutingPlan) async {
         let old = settings.withLock { state in
-            defer { state = configuration }
+            defer { state = plan }
             return state
         }
-        for peer in old.peers where !configuration.peers.contains(where: { $0.id == peer.id }) {
+        for peer in old.peers where plan.peer(peer.id) == nil {
             for (key, channel) in channels where key.peer == peer.id { await channel.closeSocket() }
         }
         // A peer whose URL changed is dialed again at its new address.
-        for peer in configuration.peers {
-            if let before = old.peers.first(where: { $0.id == peer.id }), before != peer {
-                doorTasks[peer.id]?.forEach { $0.cancel() }
-                doorTasks[peer.id] = nil
-            }
+        for peer in plan.peers where old.peer(peer.id).map({ $0 != peer }) ?? false {
+            doorTasks.removeValue(forKey: peer.id)?.forEach { $0.cancel() }
         }
         openDoors()
-        logger.notice("cascade peers updated", metadata: ["peers": "\(configuration.peers.map(\.id))"])
+        logger.notice("cascade peers updated", metadata: ["peers": "\(plan.peers.map(\.id))"])
     }
 
     public func shutdown() async {
+        eventsTask?.cancel()
         for task in doorTasks.values.flatMap({ $0 }) { task.cancel() }
         doorTasks.removeAll()
+        for task in transportRepairs.values { task.cancel() }
         for channel in channels.values { await channel.closeSocket() }
         channels.removeAll()
     }
 
     // MARK: - Pulling (called by MediaNode.subscribe)
 
-    /// Makes `resourceID`, which originates on another node, available in `room` on this node's
-    /// worker, pulling it over the link to its origin if it is not here yet.
+    /// Makes `resourceID`, which originates on another node, available in `room` on `worker`,
+    /// pulling it over the link toward its origin if it is not here yet.
     func ensureRelay(room: String, resourceID: ResourceID, worker: MediaWorker, path: [String] = []) async throws(MediaError) {
         let resource = resourceID.description
         if try await worker.run({ worker throws(MediaError) in worker.hasPublication(room: room, resource: resource) }) { return }
@@ -173,10 +134,10 @@ public actor CascadeLinks {
         }
     }
 
-    /// Asks the origin — or, when this node cannot link with it, the intermediary the deployment
-    /// gives for it — to send the publication over the link.
+    /// Asks the next hop toward the origin (the origin, or the intermediary between us) to send
+    /// the publication over the link.
     private func pull(room: String, resourceID: ResourceID, worker: MediaWorker, path: [String]) async throws(MediaError) {
-        let peer = configuration.intermediaries[resourceID.node] ?? resourceID.node
+        let peer = plan.nextHop(toOrigin: resourceID.node)
         let channel = try await channel(to: peer, worker: worker.index)
         if channel.isDialer { try await ensureTransport(on: channel, worker: worker) }
         var message = LinkMessage(.pull)
@@ -193,11 +154,13 @@ public actor CascadeLinks {
         }
     }
 
+    // MARK: - Channels
+
     /// The open channel to `peer` for `worker`, dialing it when the peer is reachable.
     private func channel(to peerID: String, worker: Int) async throws(MediaError) -> LinkChannel {
         let key = ChannelKey(peer: peerID, worker: worker)
-        if let channel = channels[key], !(await channel.isClosed) { return channel }
-        guard let peer = configuration.peers.first(where: { $0.id == peerID }) else {
+        if let channel = await openChannel(key) { return channel }
+        guard let peer = plan.peer(peerID) else {
             throw .notFound("node '\(peerID)' is not a node this one may link with")
         }
         guard peer.reachable, let url = peer.url else {
@@ -214,79 +177,69 @@ public actor CascadeLinks {
         do {
             return try await Self.value(of: task, failure: "could not link to node '\(peerID)' at \(url)")
         } catch {
-            // Both nodes dialed each other at once and the peer kept its own dial (see
-            // `refusesIncoming`): use the channel it opened to us.
-            for _ in 0..<30 {
-                if let channel = channels[key], !(await channel.isClosed) { return channel }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-            throw error
+            // Both nodes dialed at once and the peer kept its own dial (`keepsOwnDial`): its
+            // channel is on its way to us.
+            guard !plan.keepsOwnDial(against: peerID), let theirs = await arrivingChannel(key) else { throw error }
+            return theirs
         }
     }
 
-    /// Two reachable nodes that need each other at the same moment dial each other at once;
-    /// one link must survive (one transport per pair). The node with the smaller id keeps the
-    /// link it dialed and refuses the other's; the other accepts and drops its own dial.
-    private func refusesIncoming(from peer: String, worker: Int) async -> Bool {
-        let key = ChannelKey(peer: peer, worker: worker)
-        let ownOpen: Bool
-        if let channel = channels[key], channel.isDialer { ownOpen = !(await channel.isClosed) } else { ownOpen = false }
-        return (ownOpen || dialing[key] != nil) && node.configuration.nodeID < peer
+    private func openChannel(_ key: ChannelKey) async -> LinkChannel? {
+        guard let channel = channels[key], !(await channel.isClosed) else { return nil }
+        return channel
     }
 
-    // MARK: - Dialing
+    /// The peer's channel for `key` once it registers, or nil after `crossedDialWait`.
+    private func arrivingChannel(_ key: ChannelKey) async -> LinkChannel? {
+        if let channel = await openChannel(key) { return channel }
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(for: Self.crossedDialWait)
+            await self?.resumeWaiters(key, with: nil)
+        }
+        defer { timeout.cancel() }
+        return await withCheckedContinuation { channelWaiters[key, default: []].append($0) }
+    }
+
+    private func resumeWaiters(_ key: ChannelKey, with channel: LinkChannel?) {
+        for waiter in channelWaiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: channel) }
+    }
 
     private func dial(peer: String, url: String, worker: Int) async throws -> LinkChannel {
-        let token = try await keys.sign(.service(apiKey: keys.apiKey, identity: "node:\(node.configuration.nodeID)",
-                                                 expiresAt: Date().addingTimeInterval(300)))
-        let wsURL = WebSocketAddress.url(forHTTP: url) + Self.path
-            + "?node=\(node.configuration.nodeID)&worker=\(worker)&workers=\(node.workers.count)"
-        let logger = self.logger
-        let connected = OnceContinuation<LinkChannel>()
-        return try await withCheckedThrowingContinuation { continuation in
-            connected.set(continuation)
-            Task {
-                do {
-                    try await WebSocketClient.connect(
-                        url: wsURL,
-                        configuration: .init(maxFrameSize: LinkChannel.maxMessageBytes,
-                                             additionalHeaders: [.authorization: "Bearer \(token)"],
-                                             autoPing: .enabled(timePeriod: UplinkWire.pingInterval)),
-                        logger: logger
-                    ) { inbound, outbound, _ in
-                        let channel = LinkChannel(peerNode: peer, worker: worker, isDialer: true, outbound: outbound, logger: logger)
-                        await self.register(channel)
-                        connected.resume(.success(channel))
-                        await self.serve(channel, inbound: inbound)
-                    }
-                    connected.resume(.failure(MediaError.internalFailure("node '\(peer)' closed the link at once")))
-                } catch {
-                    connected.resume(.failure(error))
-                }
-            }
-        }
+        try await dialer.dial(peer: peer, url: url, worker: worker, opened: { channel in
+            await self.register(channel)
+        }, serve: { channel, inbound in
+            await self.serve(channel, inbound: inbound)
+        })
     }
 
-    /// An unreachable node's standing link to a reachable peer: redialed while the node runs.
+    /// An unreachable node's standing link to a reachable peer: dialed again whenever it ends.
     private func keepDoorOpen(to peer: CascadePeer, worker: Int) async {
-        guard let url = peer.url else { return }
-        var delay = 0.5
+        var backoff = Backoff()
         while !Task.isCancelled {
-            let key = ChannelKey(peer: peer.id, worker: worker)
-            if let channel = channels[key], !(await channel.isClosed) {
-                try? await Task.sleep(for: .milliseconds(500))
-                continue
-            }
-            do {
-                _ = try await dial(peer: peer.id, url: url, worker: worker)
+            do throws(MediaError) {
+                let channel = try await channel(to: peer.id, worker: worker)
                 logger.info("cascade link open", metadata: ["peer_node": "\(peer.id)", "worker": "\(worker)"])
-                delay = 0.5
+                backoff.reset()
+                await channel.waitUntilClosed()
             } catch {
+                let delay = backoff.next()
                 logger.notice("cascade link to peer failed; retrying", metadata: [
                     "peer_node": "\(peer.id)", "error": "\(error)", "retry_seconds": "\(delay)",
                 ])
-                try? await Task.sleep(for: .seconds(delay))
-                delay = min(delay * 2, 5)
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func openDoors() {
+        let wanted = plan.doors
+        for (peer, tasks) in doorTasks where !wanted.contains(where: { $0.id == peer }) {
+            for task in tasks { task.cancel() }
+            doorTasks[peer] = nil
+        }
+        for peer in wanted where doorTasks[peer.id] == nil {
+            doorTasks[peer.id] = node.workers.indices.map { worker in
+                Task { await self.keepDoorOpen(to: peer, worker: worker) }
             }
         }
     }
@@ -294,20 +247,17 @@ public actor CascadeLinks {
     // MARK: - Accepting
 
     /// For the HTTP server's WebSocket upgrade: the handler of `GET /v1/cascade/link` when the
-    /// request carries a valid node token from a peer this node may link with; nil otherwise
-    /// (the router then answers it with an error).
+    /// acceptor admits the request and no crossed dial of ours wins over it; nil otherwise (the
+    /// router then answers it with an error).
     public nonisolated func upgrade(_ request: HTTPRequest) async -> (@Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void)? {
-        guard let path = request.path, let query = WebSocketAddress.query(of: path, at: Self.path) else { return nil }
-        guard let peer = query["node"], configuration.peers.contains(where: { $0.id == peer }),
-              let worker = query["worker"].flatMap(Int.init), node.workers.indices.contains(worker),
-              query["workers"].flatMap(Int.init) == node.workers.count
-        else { return nil }
-        do {
-            let token = try await keys.verify(KeyService.bearerToken(fromAuthorization: request.headerFields[.authorization]))
-            try token.authorizeService()
-        } catch {
-            logger.warning("cascade link refused: bad node token", metadata: ["peer_node": "\(peer)", "error": "\(error)"])
+        let peer: String
+        let worker: Int
+        switch await acceptor.admit(request, plan: plan) {
+        case .refused(let reason):
+            logger.warning("cascade link refused", metadata: ["reason": "\(reason)"])
             return nil
+        case .admitted(let admittedPeer, let admittedWorker):
+            (peer, worker) = (admittedPeer, admittedWorker)
         }
         if await refusesIncoming(from: peer, worker: worker) {
             logger.info("cascade link from peer refused: this node's own link to it wins", metadata: ["peer_node": "\(peer)"])
@@ -315,16 +265,28 @@ public actor CascadeLinks {
         }
         return { [self] inbound, outbound in
             let channel = LinkChannel(peerNode: peer, worker: worker, isDialer: false, outbound: outbound, logger: logger)
-            await register(channel)
             logger.info("cascade link accepted", metadata: ["peer_node": "\(peer)", "worker": "\(worker)"])
+            await register(channel)
             await serve(channel, inbound: inbound)
         }
+    }
+
+    /// The crossed-dial rule from our side: we refuse the peer's dial while ours is open or on
+    /// its way and the rule keeps ours.
+    private func refusesIncoming(from peer: String, worker: Int) async -> Bool {
+        guard plan.keepsOwnDial(against: peer) else { return false }
+        let key = ChannelKey(peer: peer, worker: worker)
+        if dialing[key] != nil { return true }
+        if let channel = channels[key], channel.isDialer { return !(await channel.isClosed) }
+        return false
     }
 
     // MARK: - Channel lifetime
 
     private func register(_ channel: LinkChannel) {
-        channels[ChannelKey(peer: channel.peerNode, worker: channel.worker)] = channel
+        let key = ChannelKey(peer: channel.peerNode, worker: channel.worker)
+        channels[key] = channel
+        resumeWaiters(key, with: channel)
     }
 
     private func serve(_ channel: LinkChannel, inbound: WebSocketInboundStream) async {
@@ -362,8 +324,8 @@ public actor CascadeLinks {
                     // An intermediary: get it from its origin first (or from our own
                     // intermediary), unless the request already passed through here.
                     let path = message.path ?? [peer]
-                    guard !path.contains(node.configuration.nodeID) else {
-                        return .error("pull of '\(resource)' loops through node '\(node.configuration.nodeID)' (path \(path))", re: nil)
+                    if let refusal = plan.refusal(ofPullFrom: peer, origin: resourceID.node, path: path) {
+                        return .error("pull of '\(resource)' refused: \(refusal)", re: nil)
                     }
                     try await ensureRelay(room: room, resourceID: resourceID, worker: worker, path: path)
                 }
@@ -414,79 +376,58 @@ public actor CascadeLinks {
         try await Self.value(of: task, failure: "could not start the link transport to '\(peer)'")
     }
 
-    // MARK: - Events from the workers
+    // MARK: - Events from the workers (in order)
 
-    private func workerEvent(_ event: CascadeEvent, worker index: Int) async {
-        switch event {
+    private func handle(_ report: WorkerEvent) async {
+        let key: ChannelKey
+        switch report.event {
         case .released(let peer, let room, let resource):
-            guard let channel = channels[ChannelKey(peer: peer, worker: index)] else { return }
+            key = ChannelKey(peer: peer, worker: report.worker)
             var message = LinkMessage(.stop)
             message.room = room
             message.resource = resource
-            _ = try? await channel.request(message)
+            _ = try? await channels[key]?.request(message)
         case .ended(let peer, let room, let resource):
-            guard let channel = channels[ChannelKey(peer: peer, worker: index)] else { return }
+            key = ChannelKey(peer: peer, worker: report.worker)
             var message = LinkMessage(.ended)
             message.room = room
             message.resource = resource
-            _ = try? await channel.request(message)
+            _ = try? await channels[key]?.request(message)
         case .transportLost(let peer):
-            let key = ChannelKey(peer: peer, worker: index)
+            key = ChannelKey(peer: peer, worker: report.worker)
+            guard let channel = channels[key], channel.isDialer, transportRepairs[key] == nil else { return }
+            // Repaired in a task of its own: retries must not hold up the events behind this one.
+            transportRepairs[key] = Task { await self.repairTransport(on: channel, key: key) }
+        case .linkIdle(let peer):
+            key = ChannelKey(peer: peer, worker: report.worker)
             guard let channel = channels[key], channel.isDialer else { return }
-            var delay = 0.5
-            while channels[key] === channel, !(await channel.isClosed) {
-                do {
-                    try await ensureTransport(on: channel, worker: node.workers[index])
-                    logger.notice("cascade link transport set up again", metadata: ["peer_node": "\(peer)"])
-                    return
-                } catch {
-                    logger.notice("cascade link transport could not be set up again; retrying", metadata: [
-                        "peer_node": "\(peer)", "error": "\(error)",
-                    ])
-                    try? await Task.sleep(for: .seconds(delay))
-                    delay = min(delay * 2, 5)
-                }
-            }
-        case .linkEmpty(let peer):
-            let key = ChannelKey(peer: peer, worker: index)
-            guard let channel = channels[key], channel.isDialer else { return }
-            try? await Task.sleep(for: .seconds(Self.emptyLingerSeconds))
-            let worker = node.workers[index]
-            let stillEmpty = (try? await worker.run { worker throws(MediaError) -> Bool in
-                guard let link = worker.links[peer] else { return true }
-                guard link.isEmpty else { return false }
+            let closed = (try? await node.workers[report.worker].run { worker throws(MediaError) -> Bool in
                 worker.closeLinkTransport(peer: peer)
-                return true
             }) ?? true
-            guard stillEmpty, channels[key] === channel else { return }
             // A door stays open (the peer may pull again); other links close when idle.
-            let isDoor = !configuration.reachable
-            if !isDoor { await channel.closeSocket() }
+            guard closed, channels[key] === channel, plan.reachable else { return }
+            await channel.closeSocket()
         }
     }
-}
 
-/// Resumes a continuation once, from whichever path gets there first.
-final class OnceContinuation<Value: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<Value, any Error>?, result: Result<Value, any Error>?)>((nil, nil))
-
-    func set(_ continuation: CheckedContinuation<Value, any Error>) {
-        let ready: Result<Value, any Error>? = state.withLock { state in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
+    /// ICE or DTLS of a link we dialed failed while it carries tracks (a WAN outage): set the
+    /// transport up again, with back-off, while the channel lives.
+    private func repairTransport(on channel: LinkChannel, key: ChannelKey) async {
+        defer { transportRepairs[key] = nil }
+        var backoff = Backoff()
+        while channels[key] === channel, !(await channel.isClosed), !Task.isCancelled {
+            do throws(MediaError) {
+                try await ensureTransport(on: channel, worker: node.workers[key.worker])
+                logger.notice("cascade link transport set up again", metadata: ["peer_node": "\(key.peer)"])
+                return
+            } catch {
+                let delay = backoff.next()
+                logger.notice("cascade link transport could not be set up again; retrying", metadata: [
+                    "peer_node": "\(key.peer)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: delay)
+            }
         }
-        if let ready { continuation.resume(with: ready) }
-    }
-
-    func resume(_ result: Result<Value, any Error>) {
-        let continuation: CheckedContinuation<Value, any Error>? = state.withLock { state in
-            if case .some = state.result { return nil }
-            state.result = result
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume(with: result)
     }
 }
 
@@ -503,7 +444,7 @@ extension CascadeLinks {
 
     /// `GET /v1/cascade/link` that was not upgraded: no valid node token, or not a peer.
     public nonisolated func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get(RouterPath(Self.path)) { _, _ -> Response in
+        router.get(RouterPath(LinkDialer.path)) { _, _ -> Response in
             throw APIError(.unauthorized, code: "link_refused", reason: "cascade links need a WebSocket upgrade with a valid node token, from a node this one may link with (docs/deploy.md)")
         }
     }

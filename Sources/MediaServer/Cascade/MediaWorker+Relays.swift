@@ -1,3 +1,4 @@
+import Cascade
 import DTLS
 import ICE
 import MediaAPI
@@ -6,14 +7,15 @@ import PeerConnection
 import SFU
 import STUN
 
-/// What a worker tells the node's `CascadeLinks` about its relays (delivered off the loop).
-enum CascadeEvent: Sendable {
+/// What a worker tells the node's `CascadeLinks` about its relays: yielded on the worker's loop
+/// into one stream per node, which the links read in order.
+enum CascadeEvent: Sendable, Equatable {
     /// An incoming relay lost its last local subscriber: ask the origin to `stop`.
     case released(peer: String, room: String, resource: String)
     /// An outgoing relay's publication ended here: tell the puller (`ended`).
     case ended(peer: String, room: String, resource: String)
-    /// The link to `peer` carries nothing any more.
-    case linkEmpty(peer: String)
+    /// The link to `peer` has carried nothing for a while (`RelayTable.emptyLingerNanos`).
+    case linkIdle(peer: String)
     /// The link's media transport failed while it still carries tracks.
     case transportLost(peer: String)
 }
@@ -91,7 +93,8 @@ extension MediaWorker {
         guard let id = ResourceID(resource) else { throw .notFound("'\(resource)' is not a resource id") }
         let key = CascadeLink.Key(room: roomName, resource: resource)
         if id.node != configuration.nodeID {
-            guard id.node != peer, let source = links.values.first(where: { $0.incoming[key] != nil }), source.peerNode != peer else {
+            guard let source = links.values.first(where: { $0.carriesIncoming(key) }),
+                  RoutingPlan.mayServeRelayed(origin: id.node, receivedFrom: source.peerNode, to: peer) else {
                 throw .notFound("'\(resource)' originates on node '\(id.node)' and is not relayed here from a third node")
             }
         }
@@ -99,7 +102,7 @@ extension MediaWorker {
             throw .notFound("no publication '\(resource)' in room '\(roomName)'")
         }
         let link = link(to: peer)
-        if let existing = link.outgoing[key] { return Self.describe(existing, of: publication) }
+        if let existing = link.outgoing(key) { return Self.describe(existing, of: publication) }
         let tracks = publication.tracks.map { track in
             SubscriberTrack(mid: track.codec.kind.rawValue, codec: track.codec, ssrc: UInt32.random(in: 1...UInt32.max),
                             rtxSSRC: track.codec.kind == .video ? UInt32.random(in: 1...UInt32.max) : nil,
@@ -129,7 +132,6 @@ extension MediaWorker {
             room.remove(subscription: subscription.id)
             removeRoomIfEmpty(room)
         }
-        if link.isEmpty { cascadeEvents?(.linkEmpty(peer: peer)) }
     }
 
     /// Our publication ended while a link relayed it (called from `endPublication`).
@@ -138,8 +140,7 @@ extension MediaWorker {
             guard let key = link.outgoingKey(forSubscription: subscription.id) else { continue }
             link.removeOutgoing(key)
             room.remove(subscription: subscription.id)
-            cascadeEvents?(.ended(peer: link.peerNode, room: key.room, resource: key.resource))
-            if link.isEmpty { cascadeEvents?(.linkEmpty(peer: link.peerNode)) }
+            report(.ended(peer: link.peerNode, room: key.room, resource: key.resource))
         }
     }
 
@@ -175,18 +176,16 @@ extension MediaWorker {
     func endIncomingRelay(peer: String, room roomName: String, resource: String) {
         guard let link = links[peer], link.removeIncoming(.init(room: roomName, resource: resource)) != nil else { return }
         if let room = rooms[roomName] { endPublication(resource, in: room) }
-        if link.isEmpty { cascadeEvents?(.linkEmpty(peer: peer)) }
     }
 
     /// The link's control channel closed: every relay over it ends and its transport closes.
     func linkLost(peer: String) {
         guard let link = links.removeValue(forKey: peer) else { return }
-        for key in link.incoming.keys {
-            link.removeIncoming(key)
+        let carried = link.removeAll()
+        for key in carried.incoming {
             if let room = rooms[key.room] { endPublication(key.resource, in: room) }
         }
-        for (key, subscription) in link.outgoing {
-            link.removeOutgoing(key)
+        for (key, subscription) in carried.outgoing {
             if let room = rooms[key.room] {
                 room.remove(subscription: subscription.id)
                 removeRoomIfEmpty(room)
@@ -196,24 +195,32 @@ extension MediaWorker {
         flushIfNeeded()
     }
 
-    func closeLinkTransport(peer: String) {
-        guard let link = links[peer], link.isEmpty else { return }
+    /// Closes the transport of a link that carries nothing; false when it carries again.
+    func closeLinkTransport(peer: String) -> Bool {
+        guard let link = links[peer] else { return true }
+        guard link.isEmpty else { return false }
         link.closeTransport(reason: "the link carries nothing")
         flushIfNeeded()
+        return true
     }
 
     // MARK: - Timers
 
     func tickLinks(nowNanos: UInt64, wallClockUnixNanos: UInt64) {
         for link in Array(links.values) {
-            for key in link.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos) {
-                guard let publication = link.removeIncoming(key) else { continue }
-                if let room = rooms[key.room] {
-                    endPublication(publication.id, in: room)
-                }
-                cascadeEvents?(.released(peer: link.peerNode, room: key.room, resource: key.resource))
-                if link.isEmpty { cascadeEvents?(.linkEmpty(peer: link.peerNode)) }
+            let due = link.tick(nowNanos: nowNanos, wallClockUnixNanos: wallClockUnixNanos) { key in
+                rooms[key.room]?.isWatched(publication: key.resource) ?? false
             }
+            for (key, publication) in due.released {
+                if let room = rooms[key.room] { endPublication(publication.id, in: room) }
+                report(.released(peer: link.peerNode, room: key.room, resource: key.resource))
+            }
+            if due.linkIdle { report(.linkIdle(peer: link.peerNode)) }
         }
+    }
+
+    /// Hands an event to the node's links, in order.
+    func report(_ event: CascadeEvent) {
+        cascadeEvents?.yield(CascadeLinks.WorkerEvent(worker: index, event: event))
     }
 }

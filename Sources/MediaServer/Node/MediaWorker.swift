@@ -37,8 +37,9 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
     var rooms: [String: Room] = [:]
     /// Cascade links to peer nodes, by peer node id (MediaWorker+Relays.swift).
     var links: [String: CascadeLink] = [:]
-    /// Tells the node's `CascadeLinks` what happened to relays on this loop.
-    var cascadeEvents: (@Sendable (CascadeEvent) -> Void)?
+    /// Where this worker reports what happened to relays on its loop (the node's `CascadeLinks`
+    /// read them in order).
+    var cascadeEvents: AsyncStream<CascadeLinks.WorkerEvent>.Continuation?
     /// Set by the node before the worker starts; shared by every transport of the node.
     var certificate: DTLSCertificate?
     let forwardingCounters = ForwardingCounters()

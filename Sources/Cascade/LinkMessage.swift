@@ -1,5 +1,4 @@
 import Foundation
-import MediaAPI
 
 /// One JSON message on a link's control channel: a WebSocket from the dialing node to
 /// `GET /v1/cascade/link?node=ID&worker=N&workers=W` on the accepting node, authenticated by a
@@ -8,8 +7,8 @@ import MediaAPI
 /// Requests carry an `id`, answers carry `re` and the same `type` family. Flat and optional
 /// fields keep the format readable in logs and easy to extend; `LinkChannel` checks which
 /// fields a type needs.
-struct LinkMessage: Codable, Sendable {
-    enum Kind: String, Codable, Sendable {
+public struct LinkMessage: Codable, Sendable {
+    public enum Kind: String, Codable, Sendable {
         /// dialer → acceptor: start the media transport (ICE credentials, DTLS fingerprint).
         case transportOffer = "transport.offer"
         /// acceptor → dialer: its credentials, fingerprint and candidate (the media port).
@@ -28,68 +27,93 @@ struct LinkMessage: Codable, Sendable {
         case ok
     }
 
-    var type: Kind
-    var id: Int?
-    var re: Int?
-    var ice: LinkICEParameters?
-    var room: String?
-    var resource: String?
-    var publication: RelayDescription?
-    var reason: String?
+    public var type: Kind
+    public var id: Int?
+    public var re: Int?
+    public var ice: LinkICEParameters?
+    public var room: String?
+    public var resource: String?
+    public var publication: RelayDescription?
+    public var reason: String?
     /// `pull`: the nodes the request has passed through, asker first. A node in it refuses the
     /// pull, so relaying through intermediaries can never loop.
-    var path: [String]?
+    public var path: [String]?
 
-    init(_ type: Kind, id: Int? = nil, re: Int? = nil) {
+    public init(_ type: Kind, id: Int? = nil, re: Int? = nil) {
         self.type = type
         self.id = id
         self.re = re
     }
 
-    static func error(_ reason: String, re: Int?) -> LinkMessage {
+    public static func error(_ reason: String, re: Int?) -> LinkMessage {
         var message = LinkMessage(.error, re: re)
         message.reason = reason
         return message
     }
 
-    func encoded() -> String {
+    public func encoded() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> LinkMessage? {
+    public static func decode(_ text: String) -> LinkMessage? {
         try? JSONDecoder().decode(LinkMessage.self, from: Data(text.utf8))
     }
 }
 
 /// ICE and DTLS parameters of one side of a link's media transport.
-struct LinkICEParameters: Codable, Sendable, Equatable {
-    var ufrag: String
-    var pwd: String
+public struct LinkICEParameters: Codable, Sendable, Equatable {
+    public var ufrag: String
+    public var pwd: String
     /// SHA-256 certificate fingerprint, "AB:CD:…" (RFC 8122 §5).
-    var fingerprint: String
+    public var fingerprint: String
     /// "ip:port" host candidates of the accepting side (its media port); empty from the dialer.
-    var candidates: [String]
+    public var candidates: [String]
+
+    public init(ufrag: String, pwd: String, fingerprint: String, candidates: [String]) {
+        self.ufrag = ufrag
+        self.pwd = pwd
+        self.fingerprint = fingerprint
+        self.candidates = candidates
+    }
 }
 
 /// A publication as the origin sends it over a link: per track the codec, payload types and the
 /// SSRCs the origin uses on this link (its subscriber side's rewritten stream).
-struct RelayDescription: Codable, Sendable, Equatable {
-    var identity: String
-    var tracks: [Track]
+public struct RelayDescription: Codable, Sendable, Equatable {
+    public var identity: String
+    public var tracks: [Track]
 
-    struct Track: Codable, Sendable, Equatable {
-        var kind: String
-        var codec: String
-        var clockRate: UInt32
-        var channels: Int?
-        var payloadType: UInt8
-        var rtxPayloadType: UInt8?
-        var fmtp: String?
-        var ssrc: UInt32
-        var rtxSSRC: UInt32?
-        var mid: String
+    public init(identity: String, tracks: [Track]) {
+        self.identity = identity
+        self.tracks = tracks
+    }
+
+    public struct Track: Codable, Sendable, Equatable {
+        public var kind: String
+        public var codec: String
+        public var clockRate: UInt32
+        public var channels: Int?
+        public var payloadType: UInt8
+        public var rtxPayloadType: UInt8?
+        public var fmtp: String?
+        public var ssrc: UInt32
+        public var rtxSSRC: UInt32?
+        public var mid: String
+
+        public init(kind: String, codec: String, clockRate: UInt32, channels: Int?, payloadType: UInt8, rtxPayloadType: UInt8?, fmtp: String?, ssrc: UInt32, rtxSSRC: UInt32?, mid: String) {
+            self.kind = kind
+            self.codec = codec
+            self.clockRate = clockRate
+            self.channels = channels
+            self.payloadType = payloadType
+            self.rtxPayloadType = rtxPayloadType
+            self.fmtp = fmtp
+            self.ssrc = ssrc
+            self.rtxSSRC = rtxSSRC
+            self.mid = mid
+        }
     }
 }

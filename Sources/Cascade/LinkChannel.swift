@@ -1,25 +1,24 @@
 import HummingbirdWebSocket
 import Logging
 import MediaAPI
-import NIOCore
 
 /// The control channel of one cascade link: `LinkMessage` requests and answers over the
 /// WebSocket that the dialing node opened, on the same request channel as the media uplink
 /// (`RequestChannel`). Either side may ask; requests are handled concurrently, because answering
 /// one may need a request the other way (a `pull` that arrives at the dialer first sets up the
 /// media transport with `transport.offer`).
-final class LinkChannel: Sendable {
-    let peerNode: String
-    let worker: Int
+public final class LinkChannel: Sendable {
+    public let peerNode: String
+    public let worker: Int
     /// This side opened the WebSocket: it is the ICE controlling side and DTLS client.
-    let isDialer: Bool
+    public let isDialer: Bool
     private let channel: RequestChannel
     let logger: Logger
 
-    static let requestTimeout = Duration.seconds(10)
-    static let maxMessageBytes = 1 << 20
+    public static let requestTimeout = Duration.seconds(10)
+    public static let maxMessageBytes = 1 << 20
 
-    init(peerNode: String, worker: Int, isDialer: Bool, outbound: WebSocketOutboundWriter, logger: Logger) {
+    public init(peerNode: String, worker: Int, isDialer: Bool, outbound: WebSocketOutboundWriter, logger: Logger) {
         self.peerNode = peerNode
         self.worker = worker
         self.isDialer = isDialer
@@ -32,10 +31,10 @@ final class LinkChannel: Sendable {
         }
     }
 
-    var isClosed: Bool { get async { await channel.isClosed } }
+    public var isClosed: Bool { get async { await channel.isClosed } }
 
     /// Sends a request and waits for its answer; an `error` answer becomes a `MediaError`.
-    func request(_ message: LinkMessage) async throws(MediaError) -> LinkMessage {
+    public func request(_ message: LinkMessage) async throws(MediaError) -> LinkMessage {
         let text: String
         do {
             text = try await channel.request { id in
@@ -58,13 +57,18 @@ final class LinkChannel: Sendable {
         return answer
     }
 
-    func closeSocket() async {
+    /// Returns once the channel is closed (by either side, or a failed socket).
+    public func waitUntilClosed() async {
+        await channel.waitUntilClosed()
+    }
+
+    public func closeSocket() async {
         await channel.close(reason: "link closed")
     }
 
     /// Reads messages until the socket ends; requests go to `handle`, whose answer (if any) is
     /// sent back with `re` set.
-    func run(_ inbound: WebSocketInboundStream, handle: @escaping @Sendable (LinkMessage) async -> LinkMessage?) async {
+    public func run(_ inbound: WebSocketInboundStream, handle: @escaping @Sendable (LinkMessage) async -> LinkMessage?) async {
         let logger = self.logger
         await channel.run(inbound, maxFrameBytes: Self.maxMessageBytes) { text in
             guard let request = LinkMessage.decode(text) else {
