@@ -66,6 +66,10 @@ let package = Package(
         // L2 SFU: rooms, tracks, feedback. No I/O.
         .target(name: "SFU", dependencies: ["RTP"], path: "Sources/SFU", swiftSettings: swiftSettings),
 
+        // L2 Negotiation: what the SFU lets a client negotiate (codecs to publish, the subset a
+        // subscriber may receive, H.264 profile matching, fmtp), from values only.
+        .target(name: "Negotiation", dependencies: ["RTP", "SDP", "SFU"], path: "Sources/Negotiation", swiftSettings: swiftSettings),
+
         // Tokens (JWT, HS256), verified locally by media nodes.
         .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
                 path: "Sources/Auth", swiftSettings: swiftSettings),
@@ -97,7 +101,7 @@ let package = Package(
 
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Auth", "MediaAPI", "Cascade",
+            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Negotiation", "Auth", "MediaAPI", "Cascade",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -153,6 +157,8 @@ let package = Package(
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "ICE", "DTLS", "STUN", "RTP"],
                     path: "Tests/PeerConnectionTests", swiftSettings: swiftSettings),
         .testTarget(name: "SFUTests", dependencies: ["SFU", "RTP"], path: "Tests/SFUTests"),
+        .testTarget(name: "NegotiationTests", dependencies: ["Negotiation", "RTP", "SDP", "SFU"], path: "Tests/NegotiationTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth"], path: "Tests/AuthTests"),
         .testTarget(name: "ControlTests", dependencies: [
             "Control", "MediaAPI", "Auth",

@@ -135,6 +135,9 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { _ in
                 logger.info("cascade is running", metadata: ["url": "http://\(shown):\(port)/"])
                 print("Cascade is running: open http://\(shown):\(port)/")
+                // Block-buffered when stdout is not a terminal (`make run > log`): say it now,
+                // not when the server exits.
+                fflush(nil)  // every C stream; naming `stdout` is not concurrency-safe in Swift 6
             },
             logger: logger)
         do {

@@ -2,6 +2,7 @@ import Foundation
 import DTLS
 import ICE
 import MediaAPI
+import Negotiation
 import RTP
 import SDP
 import SFU
@@ -14,11 +15,7 @@ extension MediaWorker {
         let credentials = ICECredentials.random()
         let negotiated = try negotiate(offer, capabilities: .sfuDefault, credentials: credentials, direction: .recvonly)
         let accepted = negotiated.accepted
-        // RFC 9725 §4.2: one audio and one video track at most.
-        guard !accepted.isEmpty else { throw .unacceptableOffer("the offer has no media to publish") }
-        guard accepted.filter({ $0.kind == .audio }).count <= 1, accepted.filter({ $0.kind == .video }).count <= 1 else {
-            throw .unacceptableOffer("WHIP takes at most one audio and one video track")
-        }
+        if let refusal = PublishRules.refusal(of: accepted) { throw .unacceptableOffer(refusal) }
 
         let resourceID = ResourceID.random(node: configuration.nodeID)
         let extensionIDs = ExtensionIDs(accepted.first?.extensions ?? [:])
@@ -76,7 +73,7 @@ extension MediaWorker {
                 rtxSSRC: track.codec.kind == .video ? UInt32.random(in: 1...UInt32.max) : nil,
                 cname: cname, streamID: publication.id, trackID: "\(publication.id)-\(kind)")
         }
-        let capabilities = MediaCapabilities.forwarding(publication)
+        let capabilities = MediaCapabilities.forwarding(publication.tracks.map(\.codec))
         let negotiated = try negotiate(offer, capabilities: capabilities, credentials: credentials, direction: .sendonly,
                                        outgoingTracks: outgoing)
         var tracks: [SubscriberTrack] = []
@@ -255,68 +252,4 @@ extension MediaWorker {
                                                fingerprint: fingerprint.value),
                                  logger: logger)
     }
-}
-
-extension TrackCodec {
-    init(_ media: NegotiatedMedia, _ codec: NegotiatedCodec) {
-        self.init(kind: media.kind == .audio ? .audio : .video, name: codec.name, clockRate: codec.clockRate,
-                  channels: codec.channels, payloadType: codec.payloadType, rtxPayloadType: media.rtxPayloadType,
-                  fmtp: codec.fmtp)
-    }
-}
-
-extension ExtensionIDs {
-    init(_ extensions: [String: UInt8]) {
-        self.init(mid: extensions[RTPHeaderExtensionURI.mid.rawValue],
-                  absSendTime: extensions[RTPHeaderExtensionURI.absSendTime.rawValue],
-                  transportWideSequence: extensions[RTPHeaderExtensionURI.transportWideCC.rawValue],
-                  audioLevel: extensions[RTPHeaderExtensionURI.audioLevel.rawValue])
-    }
-}
-
-extension MediaCapabilities {
-    /// What a subscriber may negotiate: exactly the publication's codecs (an SFU forwards, it does
-    /// not transcode), with the feedback a subscriber's side implements — NACK, PLI, FIR; no
-    /// congestion feedback yet (we do not run send-side estimation toward subscribers).
-    static func forwarding(_ publication: Publication) -> MediaCapabilities {
-        let base = MediaCapabilities.sfuDefault
-        func restrict(_ kind: SFU.MediaKind, _ candidates: [CodecCapability]) -> [CodecCapability] {
-            guard let source = publication.track(kind: kind)?.codec else { return [] }
-            let sourceFmtp = FmtpParameters(source.fmtp)
-            return candidates.filter { capability in
-                guard capability.name.lowercased() == source.name.lowercased(),
-                      capability.clockRate == source.clockRate else { return false }
-                if source.name.lowercased() == "h264" {
-                    // RFC 6184 §8.1: same profile (profile_idc + constraints); the level may differ.
-                    let wanted = sourceFmtp["profile-level-id"]?.prefix(4).lowercased() ?? "4200"
-                    let offered = capability.requiredFmtp["profile-level-id"]?.prefix(4).lowercased() ?? "4200"
-                    return wanted == offered
-                        && (sourceFmtp["packetization-mode"] ?? "0") == (capability.requiredFmtp["packetization-mode"] ?? "0")
-                }
-                return true
-            }.map { capability in
-                var capability = capability
-                capability.feedback = capability.feedback.filter { $0 != "transport-cc" && $0 != "goog-remb" }
-                return capability
-            }
-        }
-        return MediaCapabilities(
-            audio: restrict(.audio, base.audio), video: restrict(.video, base.video),
-            headerExtensions: base.headerExtensions.filter { $0 != RTPHeaderExtensionURI.transportWideCC.rawValue })
-    }
-}
-
-/// `a=fmtp` parameters as a dictionary (`key=value;key=value`).
-struct FmtpParameters {
-    private var values: [String: String] = [:]
-
-    init(_ text: String?) {
-        for pair in (text ?? "").split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            values[parts[0].trimmingCharacters(in: .whitespaces).lowercased()] = parts[1].trimmingCharacters(in: .whitespaces)
-        }
-    }
-
-    subscript(key: String) -> String? { values[key] }
 }
