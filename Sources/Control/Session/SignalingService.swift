@@ -10,7 +10,7 @@ final class SignalingService: Sendable {
 
     let configuration: ControlConfiguration
     let keys: KeyService
-    let registry: RoomRegistry
+    let registry: MeetingRegistry
     let clock: any ControlClock
     let logger: Logger
     let messagesCounter = Counter(label: "cascade_signaling_messages_total")
@@ -22,7 +22,7 @@ final class SignalingService: Sendable {
         self.keys = keys
         self.clock = clock
         self.logger = logger
-        self.registry = RoomRegistry(nodes: nodes, configuration: configuration, clock: clock, logger: logger, runsTimers: runsTimers)
+        self.registry = MeetingRegistry(nodes: nodes, configuration: configuration, clock: clock, logger: logger, runsTimers: runsTimers)
     }
 
     func errorCounter(_ code: SignalingErrorCode) -> Counter {
@@ -34,7 +34,7 @@ final class SignalingService: Sendable {
         SignalingSession(service: self, outbox: Outbox(capacity: configuration.outboundQueueLimit), clientAddress: clientAddress)
     }
 
-    /// Room names: 1–64 letters, digits, '-' or '_' (the same rule as the media node's).
+    /// Meeting names: 1–64 letters, digits, '-' or '_' (the same rule as the media node's).
     static func isValidRoomName(_ room: String) -> Bool {
         !room.isEmpty && room.count <= 64
             && room.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }

@@ -21,7 +21,7 @@ public enum InboundFrame: Sendable {
 actor SignalingSession {
     private enum State {
         case connected
-        case joined(Room, participantID: String)
+        case joined(Meeting, participantID: String)
         case closed
     }
 
@@ -129,7 +129,7 @@ actor SignalingSession {
         guard SignalingService.isValidRoomName(token.room) else {
             return await fail(SignalingError(.unauthorized, "the token's room is not a valid room name"), re: re)
         }
-        let request = Room.JoinRequest(token: token, name: join.name, resume: join.resume, re: re, clientAddress: clientAddress)
+        let request = Meeting.JoinRequest(token: token, name: join.name, resume: join.resume, re: re, clientAddress: clientAddress)
         switch await service.registry.join(request, connection: outbox) {
         case .joined(let room, let participantID):
             state = .joined(room, participantID: participantID)

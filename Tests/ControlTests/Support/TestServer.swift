@@ -45,7 +45,7 @@ final class TestServer: Sendable {
         TestClient(session: service.makeSession(clientAddress: clientAddress))
     }
 
-    func room(_ name: String = "standup") -> Room? { service.registry.room(named: name) }
+    func room(_ name: String = "standup") -> Meeting? { service.registry.room(named: name) }
 
     /// A client that has joined `room`; returns it with its `joined` reply.
     func joined(room: String = "standup", name: String = "Ada", identity: String? = nil,

@@ -1,8 +1,10 @@
 import Auth
 import MediaAPI
 
-/// A publication as the room records it: which participant's, which source, what it carries.
-struct Publication: Sendable {
+/// What a participant shares in a meeting — its camera and microphone, or its screen — as the
+/// meeting records it: which source, what it carries, whether it is muted. The protocol calls it
+/// a publication (`publicationId`); the media node's `SFU.Publication` forwards its packets.
+struct SharedMedia: Sendable {
     let id: String
     let resourceID: ResourceID
     let source: MediaSource
@@ -14,8 +16,9 @@ struct Publication: Sendable {
     }
 }
 
-/// One participant's subscription to a publication (its id is the media node's session id).
-struct Subscription: Sendable {
+/// One participant's playback of what another shares (the protocol's subscription; its id is the
+/// media node's playback session id, whose `SFU.Subscription` sends the packets).
+struct Playback: Sendable {
     let id: String
     let publicationID: String
     /// The media node holding the session (the subscriber's node when it subscribed).
@@ -46,13 +49,13 @@ struct Participant: Sendable {
     var lastHeardNanos: UInt64 = 0
     /// The client pings (the web app does, every 5 s): its silence means its network is gone.
     var sendsPings = false
-    /// Connected, but silent for longer than `Room.silenceNanos`: shown to others as reconnecting.
+    /// Connected, but silent for longer than `Meeting.silenceNanos`: shown to others as reconnecting.
     var isSilent = false
 
-    var publications: [Publication] = []
+    var publications: [SharedMedia] = []
     /// Sources with a publish in flight (one publication per source).
     var pendingSources: Set<MediaSource> = []
-    var subscriptions: [Subscription] = []
+    var subscriptions: [Playback] = []
 
     var lastReport: QualityReport?
     var lastReportNanos: UInt64?

@@ -2,7 +2,7 @@ import MediaAPI
 
 // Host controls (docs/signaling.md, *Host controls*): only for hosts (the room's first
 // participant, or a token with the `admin` grant). Each is answered with `ok` or an error.
-extension Room {
+extension Meeting {
     func hostMute(_ message: HostMuteMessage, re: RequestID?, participantID: String, connection: Outbox) async {
         guard let hostIndex = hostIndex(participantID, connection, re: re) else { return }
         let hostID = participants[hostIndex].id

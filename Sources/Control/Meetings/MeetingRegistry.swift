@@ -10,16 +10,16 @@ import Synchronization
 ///
 /// A lock, not an actor: rooms report their closing synchronously, and no `await` ever happens
 /// while it is held.
-final class RoomRegistry: Sendable {
+final class MeetingRegistry: Sendable {
     let nodes: any MediaNodes
     let configuration: ControlConfiguration
     let clock: any ControlClock
     let logger: Logger
-    /// Off in tests, which drive `Room.tick()` by hand.
+    /// Off in tests, which drive `Meeting.tick()` by hand.
     let runsTimers: Bool
 
     private struct State {
-        var rooms: [String: Room] = [:]
+        var rooms: [String: Meeting] = [:]
         var endedUntilNanos: [String: UInt64] = [:]
     }
     private let state = Mutex(State())
@@ -34,16 +34,16 @@ final class RoomRegistry: Sendable {
     }
 
     enum JoinOutcome: Sendable {
-        case joined(Room, participantID: String)
+        case joined(Meeting, participantID: String)
         case refused(SignalingError)
     }
 
-    func join(_ request: Room.JoinRequest, connection: Outbox) async -> JoinOutcome {
+    func join(_ request: Meeting.JoinRequest, connection: Outbox) async -> JoinOutcome {
         let name = request.token.room
         // A room that closed between lookup and join is replaced; twice is already unlikely.
         for _ in 0..<3 {
             let lookup = roomForJoin(named: name)
-            let room: Room
+            let room: Meeting
             switch lookup {
             case .failure(let error): return .refused(error)
             case .success(let (found, created)):
@@ -62,9 +62,9 @@ final class RoomRegistry: Sendable {
         return .refused(SignalingError(.internal, "the meeting '\(name)' kept closing while joining; try again"))
     }
 
-    private func roomForJoin(named name: String) -> Result<(Room, created: Bool), SignalingError> {
+    private func roomForJoin(named name: String) -> Result<(Meeting, created: Bool), SignalingError> {
         let now = clock.nowNanos
-        let result: Result<(Room, created: Bool), SignalingError> = state.withLock { state in
+        let result: Result<(Meeting, created: Bool), SignalingError> = state.withLock { state in
             if let existing = state.rooms[name] { return .success((existing, false)) }
             state.endedUntilNanos = state.endedUntilNanos.filter { $0.value > now }
             if state.endedUntilNanos[name] != nil {
@@ -73,7 +73,7 @@ final class RoomRegistry: Sendable {
             guard state.rooms.count < configuration.maxRooms else {
                 return .failure(SignalingError(.tooManyRooms, "the server hosts its maximum of \(configuration.maxRooms) meetings"))
             }
-            let room = Room(name: name, nodes: nodes, configuration: configuration, clock: clock, logger: logger,
+            let room = Meeting(name: name, nodes: nodes, configuration: configuration, clock: clock, logger: logger,
                             onClosed: { [weak self] room, ended in self?.roomClosed(room, ended: ended) })
             state.rooms[name] = room
             return .success((room, true))
@@ -82,7 +82,7 @@ final class RoomRegistry: Sendable {
         return result
     }
 
-    func roomClosed(_ room: Room, ended: Bool) {
+    func roomClosed(_ room: Meeting, ended: Bool) {
         let until = clock.nowNanos + UInt64(configuration.endedRoomRetentionSeconds * 1e9)
         state.withLock { state in
             if state.rooms[room.name] === room { state.rooms[room.name] = nil }
@@ -91,7 +91,7 @@ final class RoomRegistry: Sendable {
         roomsGauge.record(roomCount)
     }
 
-    func room(named name: String) -> Room? { state.withLock { $0.rooms[name] } }
+    func room(named name: String) -> Meeting? { state.withLock { $0.rooms[name] } }
 
     var roomCount: Int { state.withLock { $0.rooms.count } }
 

@@ -1,7 +1,7 @@
 import MediaAPI
 
 // docs/signaling.md, *When a media node fails*.
-extension Room {
+extension Meeting {
     /// The media node `node` died, and with it its participants' media. Each of them keeps its
     /// place in the room, is placed again (from its address, avoiding the dead node) and told
     /// `media.moved`, upon which it publishes and subscribes again on its new node. The others

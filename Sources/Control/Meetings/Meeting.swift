@@ -10,14 +10,14 @@ import MediaAPI
 /// Media calls are awaited inside the actor's methods. The actor is free while they run (actor
 /// reentrancy), so one slow media call never stalls the room; every method therefore checks
 /// the state again after each `await`.
-actor Room {
+actor Meeting {
     nonisolated let name: String
     let nodes: any MediaNodes
     let configuration: ControlConfiguration
     let clock: any ControlClock
     var logger: Logger
     /// Told when the room has emptied or ended, so the registry forgets it.
-    let onClosed: @Sendable (Room, _ ended: Bool) -> Void
+    let onClosed: @Sendable (Meeting, _ ended: Bool) -> Void
 
     /// Participants in the order they joined.
     var participants: [Participant] = []
@@ -36,7 +36,7 @@ actor Room {
     private var cleanups: [Task<Void, Never>] = []
 
     init(name: String, nodes: any MediaNodes, configuration: ControlConfiguration, clock: any ControlClock,
-         logger: Logger, onClosed: @escaping @Sendable (Room, Bool) -> Void) {
+         logger: Logger, onClosed: @escaping @Sendable (Meeting, Bool) -> Void) {
         self.name = name
         self.nodes = nodes
         self.configuration = configuration
@@ -205,7 +205,7 @@ actor Room {
 
     /// Forgets a publication in the room: drops every subscription to it and tells the others
     /// `track.unpublished`. Returns the media sessions to end.
-    func endPublication(_ publication: Publication, of participantID: String) -> MediaCleanup {
+    func endPublication(_ publication: SharedMedia, of participantID: String) -> MediaCleanup {
         var cleanup = MediaCleanup()
         for index in participants.indices {
             let ended = participants[index].subscriptions.filter { $0.publicationID == publication.id }
@@ -385,6 +385,6 @@ struct MediaSessionRef: Sendable, Equatable {
     var id: String
 }
 
-extension Subscription {
+extension Playback {
     var session: MediaSessionRef { MediaSessionRef(node: node, id: id) }
 }

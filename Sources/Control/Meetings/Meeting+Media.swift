@@ -2,7 +2,7 @@ import MediaAPI
 
 // Media negotiation (docs/signaling.md, *Media negotiation*): the room checks grants and
 // ownership, calls the media API, and tells the others.
-extension Room {
+extension Meeting {
     func publish(_ message: PublishMessage, re: RequestID?, participantID: String, connection: Outbox) async {
         guard let index = currentIndex(participantID, connection) else { return notJoined(re, connection) }
         let participant = participants[index]
@@ -39,7 +39,7 @@ extension Room {
         var kinds = SDPMediaKinds.distinct(SDPMediaKinds.kinds(in: answer.answerSDP))
         if kinds.isEmpty { kinds = SDPMediaKinds.distinct(SDPMediaKinds.kinds(in: message.offer)) }
         let muted = message.muted ?? MuteFlags()
-        let publication = Publication(id: resourceID.description, resourceID: resourceID, source: message.source,
+        let publication = SharedMedia(id: resourceID.description, resourceID: resourceID, source: message.source,
                                       kinds: kinds, muted: muted)
         participants[index].publications.append(publication)
         connection.send(PublishedReply(re: re, publicationId: publication.id, answer: answer.answerSDP))
@@ -91,7 +91,7 @@ extension Room {
             run(MediaCleanup(subscriptions: [session]))
             return reply(error: SignalingError(.notFound, "the publication '\(message.publicationId)' ended"), re: re, to: connection)
         }
-        participants[index].subscriptions.append(Subscription(id: answer.sessionID, publicationID: publication.id, node: session.node))
+        participants[index].subscriptions.append(Playback(id: answer.sessionID, publicationID: publication.id, node: session.node))
         connection.send(SubscribedReply(re: re, subscriptionId: answer.sessionID, publicationId: publication.id, answer: answer.answerSDP))
     }
 
@@ -205,7 +205,7 @@ extension Room {
         Array(Set(participants.map(\.mediaNode))).sorted()
     }
 
-    func publication(withID id: String) -> Publication? {
+    func publication(withID id: String) -> SharedMedia? {
         for participant in participants {
             if let publication = participant.publications.first(where: { $0.id == id }) { return publication }
         }

@@ -2,7 +2,7 @@ import MediaAPI
 
 // What participants do besides media: chat, connection quality, active speakers, and the
 // dispatch of every joined participant's message.
-extension Room {
+extension Meeting {
     func handle(_ incoming: IncomingMessage, participantID: String, connection: Outbox) async {
         let isPing = if case .ping = incoming.message { true } else { false }
         heard(participantID, connection, isPing: isPing)
