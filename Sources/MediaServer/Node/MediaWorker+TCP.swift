@@ -120,7 +120,7 @@ extension MediaWorker {
         case 0...3:
             if let ufrag = frame.withUnsafeReadableBytes({ ICERouting.recipientUfrag(ofBindingRequest: $0) }) {
                 // A connection stays with the transport it first authenticated for.
-                guard let named = transportsByUfrag[ufrag], target == nil || target === named else {
+                guard let named = routes.transport(forUfrag: ufrag), target == nil || target === named else {
                     counters.dropped += 1
                     return
                 }

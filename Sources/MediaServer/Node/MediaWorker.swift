@@ -27,10 +27,8 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
     private let outgoing = DatagramBatch()
     private var isShuttingDown = false
 
-    /// ICE routing: a binding request's USERNAME is `serverUfrag:clientUfrag` (RFC 8445 §7.2.2).
-    var transportsByUfrag: [String: PeerTransport] = [:]
-    /// After ICE, every packet from a validated 5-tuple goes to its transport.
-    var transportsByAddress: [SocketAddress: PeerTransport] = [:]
+    /// Which transport each datagram on the port belongs to.
+    private(set) var routes = TransportRoutes()
     var sessions: [String: MediaSession] = [:]
     /// ICE-TCP listener and connections (MediaWorker+TCP.swift).
     let tcp = WorkerTCPState()
@@ -160,12 +158,12 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
             // A Binding request names its transport by ufrag; other STUN (a consent response to a
             // link's dialing side is not on this port) by the address it comes from.
             if let ufrag = data.withUnsafeReadableBytes({ ICERouting.recipientUfrag(ofBindingRequest: $0) }) {
-                transport = transportsByUfrag[ufrag]
+                transport = routes.transport(forUfrag: ufrag)
             } else {
-                transport = transportsByAddress[envelope.remoteAddress]
+                transport = routes.transport(from: envelope.remoteAddress)
             }
         case 20...63, 128...191:
-            transport = transportsByAddress[envelope.remoteAddress]
+            transport = routes.transport(from: envelope.remoteAddress)
         default:
             transport = nil
         }
@@ -246,29 +244,20 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
         } catch {
             throw .unacceptableOffer("the fingerprint cannot be used: \(error)")
         }
-        transportsByUfrag[transport.localUfrag] = transport
+        routes.routeUfrag(of: transport)
         counters.transportsOpened += 1
         return transport
     }
 
     /// After an ICE restart: checks with the new ufrag reach the transport too.
-    func routeUfrag(of transport: PeerTransport) {
-        transportsByUfrag[transport.localUfrag] = transport
-    }
+    func routeUfrag(of transport: PeerTransport) { routes.routeUfrag(of: transport) }
 
-    func route(_ address: SocketAddress, to transport: PeerTransport) {
-        transportsByAddress[address] = transport
-    }
+    func route(_ address: SocketAddress, to transport: PeerTransport) { routes.route(address, to: transport) }
 
-    func unrouteUfrag(_ ufrag: String, of transport: PeerTransport) {
-        if transportsByUfrag[ufrag] === transport { transportsByUfrag.removeValue(forKey: ufrag) }
-    }
+    func unrouteUfrag(_ ufrag: String, of transport: PeerTransport) { routes.unrouteUfrag(ufrag, of: transport) }
 
     func transportClosed(_ transport: PeerTransport) {
-        for (ufrag, routed) in transportsByUfrag where routed === transport { transportsByUfrag.removeValue(forKey: ufrag) }
-        for address in transport.routedAddresses where transportsByAddress[address] === transport {
-            transportsByAddress.removeValue(forKey: address)
-        }
+        routes.remove(transport)
         counters.transportsClosed += 1
     }
 
@@ -286,49 +275,5 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
         counters.sent += tcp.framesSent
         tcp.framesSent = 0
         counters.flush()
-    }
-}
-
-/// Plain per-worker counts, added to the Prometheus counters once per tick.
-struct WorkerCounters {
-    var received = 0
-    var sent = 0
-    var dropped = 0
-    var sendDropped = 0
-    var sendFailed = 0
-    var forwarded = 0
-    var nackReceived = 0
-    var nackSent = 0
-    var rtxSent = 0
-    var rtxReceived = 0
-    var pliSent = 0
-    var transportsOpened = 0
-    var transportsClosed = 0
-
-    mutating func absorb(_ sfu: ForwardingCounters) {
-        forwarded += sfu.forwardedPackets
-        nackReceived += sfu.nackReceived
-        nackSent += sfu.nackSent
-        rtxSent += sfu.retransmissionsSent
-        rtxReceived += sfu.retransmissionsReceived
-        pliSent += sfu.keyframeRequestsSent
-        sfu.reset()
-    }
-
-    mutating func flush() {
-        if received > 0 { CascadeMetrics.udpReceived.increment(by: Int64(received)) }
-        if sent > 0 { CascadeMetrics.udpSent.increment(by: Int64(sent)) }
-        if dropped > 0 { CascadeMetrics.udpDropped.increment(by: Int64(dropped)) }
-        if sendDropped > 0 { CascadeMetrics.udpSendDropped.increment(by: Int64(sendDropped)) }
-        if sendFailed > 0 { CascadeMetrics.udpSendFailed.increment(by: Int64(sendFailed)) }
-        if forwarded > 0 { CascadeMetrics.rtpForwarded.increment(by: Int64(forwarded)) }
-        if nackReceived > 0 { CascadeMetrics.nackReceived.increment(by: Int64(nackReceived)) }
-        if nackSent > 0 { CascadeMetrics.nackSent.increment(by: Int64(nackSent)) }
-        if rtxSent > 0 { CascadeMetrics.rtxSent.increment(by: Int64(rtxSent)) }
-        if rtxReceived > 0 { CascadeMetrics.rtxReceived.increment(by: Int64(rtxReceived)) }
-        if pliSent > 0 { CascadeMetrics.pliSent.increment(by: Int64(pliSent)) }
-        let openDelta = transportsOpened - transportsClosed
-        if openDelta != 0 { CascadeMetrics.transports.increment(by: Double(openDelta)) }
-        self = WorkerCounters()
     }
 }
