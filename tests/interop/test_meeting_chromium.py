@@ -124,15 +124,19 @@ def test_everyone_plays_the_others_video_and_audio(room):
 
 def test_ice_restart_keeps_sessions_and_media(room):
     linus = room.pages["Linus"]
-    before = linus.call("connections")
-    assert before["publications"] and len(before["subscriptions"]) == 2, before
+
+    def all_connected():
+        connections = linus.call("connections")
+        pcs = connections["publications"] + connections["subscriptions"]
+        ready = connections["publications"] and len(connections["subscriptions"]) == 2
+        return connections if ready and all(pc["state"] == "connected" for pc in pcs) else None
+
+    before = wait_until(all_connected, MEDIA_TIMEOUT, "Linus publishes and receives both others", describe=linus.describe)
     linus.call("restartIce", timeout=60)
     after = linus.call("connections")
     assert [p["publicationId"] for p in after["publications"]] == [p["publicationId"] for p in before["publications"]]
     assert sorted(s["subscriptionId"] for s in after["subscriptions"]) == sorted(s["subscriptionId"] for s in before["subscriptions"])
-    wait_until(lambda: all(p["state"] == "connected" for p in linus.call("connections")["publications"]
-                           + linus.call("connections")["subscriptions"]) or None,
-               20, "Linus's PeerConnections connected after the restart", describe=linus.describe)
+    wait_until(all_connected, 20, "Linus's PeerConnections connected after the restart", describe=linus.describe)
     for person in ("Ada", "Grace"):
         unpublished = [e for e in room.pages[person].events()
                        if e["type"] == "track.unpublished" and e.get("participantId") == linus.participant_id]
