@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN := .build/debug/cascade
 
-.PHONY: run test build deps test-deps unit web-test interop bench clean
+.PHONY: run test build deps test-deps layers unit web-test interop bench clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -18,13 +18,18 @@ build: deps
 run: build
 	$(BIN) serve
 
-# Unit tests (swift test), the web app's unit tests (node --test), then the interop suite against
-# real peers (pytest) in a private network namespace. pytest's summary line comes last.
-test: test-deps
+# The layer check, unit tests (swift test), the web app's unit tests (node --test), then the
+# interop suite against real peers (pytest) in a private network namespace. pytest's summary
+# line comes last.
+test: test-deps layers
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(MAKE) --no-print-directory web-test
 	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
+
+# No module depends on one above it (docs/architecture.md, "Modules and layers").
+layers:
+	python3 scripts/check-layers.py
 
 unit: deps
 	$(SWIFT) test $(BUILD_FLAGS)

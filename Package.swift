@@ -1,12 +1,7 @@
 // swift-tools-version:6.2
 // Cascade — a self-hosted, cascading WebRTC SFU and meeting platform.
-// Layers (a module imports only modules below it), see docs/architecture.md:
-//   L4 cascade (CLI)
-//   L3 MediaServer            NIO sockets, port demux, WHIP/WHEP, media API
-//   L2 SFU                    rooms, publisher/subscriber tracks, NACK/RTX, reports, TWCC
-//   L1 ICE, DTLS, SRTP, Transport (PeerTransport)
-//   L0 STUN, RTP, SDP         wire formats, no I/O
-//   C  COpenSSL, CSRTP, CShims
+// Layers: docs/architecture.md lists every target below from the top layer down; a module
+// depends only on modules listed below it there (scripts/check-layers.py checks, in `make test`).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [

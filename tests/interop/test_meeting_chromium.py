@@ -202,7 +202,7 @@ def test_screen_share_appears_at_the_others(room, artifacts):
 
 def test_host_removes_a_participant(room, artifacts):
     ada, linus = room.pages["Ada"], room.pages["Linus"]
-    if not any(e.is_displayed() for e in ada.by_testid("participant-row")):
+    if not ada.shows("participant-row"):
         ada.click("btn-people")
 
     def linus_row():
@@ -218,7 +218,7 @@ def test_host_removes_a_participant(room, artifacts):
             pass
         if _removed(linus, 5):
             break
-    wait_until(lambda: linus.state()["phase"] == "ended" or linus.by_testid("error-screen"), 20,
+    wait_until(lambda: linus.state()["phase"] == "ended" or linus.shows("error-screen"), 20,
                "Linus is shown he was removed", describe=linus.describe)
     for page in (ada, room.pages["Grace"]):
         wait_until(lambda: page.remote(linus.participant_id) is None and not page.tiles(linus.participant_id), 20,
@@ -232,7 +232,7 @@ def test_host_removes_a_participant(room, artifacts):
 
 def _removed(page: meeting.MeetingPage, seconds: float) -> bool:
     try:
-        wait_until(lambda: page.state()["phase"] == "ended" or page.by_testid("error-screen"), seconds, "removed")
+        wait_until(lambda: page.state()["phase"] == "ended" or page.shows("error-screen"), seconds, "removed")
         return True
     except AssertionError:
         return False

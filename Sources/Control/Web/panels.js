@@ -136,8 +136,8 @@ export function renderPeople(people, { selfIsHost, locked }, actions) {
   lock.dataset.on = String(locked);
   lock.onclick = () => actions.lock(!locked);
   const end = $("end-meeting");
-  if (!end.dataset.armed) end.innerHTML = `${icon("end")}<span>End for everyone</span>`;
-  end.onclick = () => confirmTwice(end, "End for everyone?", () => actions.end());
+  end.innerHTML = `${icon("end")}<span>End for everyone</span>`;
+  confirmTwice(end, "end", "End for everyone?", () => actions.end());
 
   const list = $("people-list");
   list.replaceChildren(...people.map((p) => {
@@ -175,7 +175,8 @@ export function renderPeople(people, { selfIsHost, locked }, actions) {
         b.onclick = fn;
         return b;
       };
-      const remove = mk("host-remove", "remove", "Remove", () => confirmTwice(remove, `Remove ${p.name}?`, () => actions.remove(p.id)));
+      const remove = mk("host-remove", "remove", "Remove", null);
+      confirmTwice(remove, `remove:${p.id}`, `Remove ${p.name}?`, () => actions.remove(p.id));
       tools.append(
         mk("host-mute-audio", "micOff", "Mute", () => actions.mute(p.id, "audio"), p.muted.audio),
         mk("host-mute-video", "cameraOff", "Stop video of", () => actions.mute(p.id, "video"), p.muted.video),
@@ -186,27 +187,45 @@ export function renderPeople(people, { selfIsHost, locked }, actions) {
   }));
 }
 
-/** A destructive button: the first click arms it (showing `question`), the second within 4 s acts. */
-function confirmTwice(button, question, act) {
-  if (button.dataset.armed) {
-    delete button.dataset.armed;
-    button.classList.remove("armed");
-    act();
-    return;
+const ARMED_MS = 4000;
+/** Until when each destructive action is armed, by key ("end", "remove:<participant id>"). */
+const armedUntil = new Map();
+
+/**
+ * A destructive button: the first click arms it (showing `question`), a second within 4 s acts.
+ * Whether it is armed is kept here by `key`, not on the element: the people list is redrawn
+ * whenever someone's state changes, and the button drawn then must still be armed.
+ */
+function confirmTwice(button, key, question, act) {
+  const idle = { html: button.innerHTML, label: button.getAttribute("aria-label") };
+  const armed = () => (armedUntil.get(key) ?? 0) > Date.now();
+  const show = () => {
+    const on = armed();
+    button.classList.toggle("armed", on);
+    if (on) {
+      const prompt = document.createElement("span");
+      prompt.textContent = `${question} Click again`;
+      button.replaceChildren(prompt);
+      button.setAttribute("aria-label", `${question} Press again to confirm`);
+    } else {
+      button.innerHTML = idle.html;
+      if (idle.label) button.setAttribute("aria-label", idle.label);
+    }
+  };
+  const disarmLater = () => setTimeout(show, Math.max(0, (armedUntil.get(key) ?? 0) - Date.now()) + 50);
+  button.onclick = () => {
+    if (armed()) {
+      armedUntil.delete(key);
+      show();
+      act();
+      return;
+    }
+    armedUntil.set(key, Date.now() + ARMED_MS);
+    show();
+    disarmLater();
+  };
+  if (armed()) {
+    show();
+    disarmLater();
   }
-  button.dataset.armed = "1";
-  button.classList.add("armed");
-  const before = button.innerHTML;
-  const label = button.getAttribute("aria-label");
-  const prompt = document.createElement("span");
-  prompt.textContent = `${question} Click again`;
-  button.replaceChildren(prompt);
-  button.setAttribute("aria-label", `${question} Press again to confirm`);
-  setTimeout(() => {
-    if (!button.dataset.armed) return;
-    delete button.dataset.armed;
-    button.classList.remove("armed");
-    button.innerHTML = before;
-    if (label) button.setAttribute("aria-label", label);
-  }, 4000);
 }

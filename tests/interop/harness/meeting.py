@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -392,6 +393,16 @@ Promise.resolve().then(() => window.cascade[hook](...args)).then(
 
     def by_testid(self, testid: str, within=None) -> list:
         return (within or self.driver).find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def shows(self, testid: str) -> bool:
+        """True if an element with this test id is on screen (screens such as error-screen are
+        always in the document, hidden until shown)."""
+        for _ in range(3):
+            try:
+                return any(e.is_displayed() for e in self.by_testid(testid))
+            except StaleElementReferenceException:  # re-rendered between finding and asking
+                continue
+        return False
 
     def click(self, testid: str, within=None) -> None:
         elements = [e for e in self.by_testid(testid, within) if e.is_displayed()] or self.by_testid(testid, within)

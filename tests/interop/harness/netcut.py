@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import time
 
 
 def in_private_namespace() -> bool:
@@ -68,15 +69,34 @@ class VethNamespace:
         self.created = True
         try:
             _ip("link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if, "netns", self.name)
+            # No IPv6 link-local addresses: the kernel adds them a moment after the link comes
+            # up (duplicate address detection), and a browser that sees an address appear while
+            # it loads the app fails those loads with ERR_NETWORK_CHANGED.
+            _ip("link", "set", "dev", self.host_if, "addrgenmode", "none")
+            _ip("-n", self.name, "link", "set", "dev", self.peer_if, "addrgenmode", "none")
             _ip("addr", "add", f"{self.host_addr}/24", "dev", self.host_if)
             _ip("link", "set", self.host_if, "up")
             _ip("-n", self.name, "link", "set", "lo", "up")
             _ip("-n", self.name, "addr", "add", f"{self.peer_addr}/24", "dev", self.peer_if)
             _ip("-n", self.name, "link", "set", self.peer_if, "up")
+            self._wait_until_up()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _wait_until_up(self, timeout: float = 10) -> None:
+        """Returns once both ends report carrier (LOWER_UP), so that nothing about the link
+        changes any more when the test starts a process inside."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ours = _ip("-o", "link", "show", "dev", self.host_if).stdout
+            theirs = _ip("-n", self.name, "-o", "link", "show", "dev", self.peer_if).stdout
+            if "LOWER_UP" in ours and "LOWER_UP" in theirs:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"veth {self.host_if}/{self.peer_if} not up after {timeout:.0f}s: {ours} {theirs}")
+            time.sleep(0.05)
 
     def exec_prefix(self) -> list[str]:
         return ["ip", "netns", "exec", self.name]

@@ -64,6 +64,10 @@ class ClientSite:
         self.created = True
         run("ip", "link", "add", self.server_if, "type", "veth", "peer", "name", self.client_if)
         run("ip", "link", "set", self.client_if, "netns", self.name)
+        # No IPv6 link-local addresses appearing a moment after link-up: a browser loading the
+        # app then would fail those loads with ERR_NETWORK_CHANGED (see harness.netcut).
+        run("ip", "link", "set", "dev", self.server_if, "addrgenmode", "none")
+        self.exec("ip", "link", "set", "dev", self.client_if, "addrgenmode", "none")
         run("ip", "addr", "add", f"{self.server_ip}/24", "dev", self.server_if)
         run("ip", "link", "set", self.server_if, "up")
         self.exec("ip", "link", "set", "lo", "up")
