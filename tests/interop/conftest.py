@@ -7,8 +7,8 @@
    else running here. Inside, `lo` is brought up. Set CASCADE_INTEROP_NETNS=off to skip this
    (e.g. where namespaces are unavailable); a failed probe of unshare also falls back, with a
    warning.
-2. Fixtures: `cascade_server` (a fresh `cascade serve` per test module, skipped when the binary
-   is missing unless CASCADE_INTEROP_STRICT=1), `chromium_factory`, `artifacts`.
+2. Fixtures: `cascade_server` (a fresh `cascade serve` per test module; a missing binary fails
+   the tests, harness/require.py), `chromium_factory`, `artifacts`.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ if os.environ.get(NETNS_ENV) == "inside":
 
 from harness import cascade  # noqa: E402
 from harness import chromium  # noqa: E402
+from harness import require  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -77,12 +78,7 @@ def cascade_server(request, artifacts):
     """A `cascade serve` on 127.0.0.1 (free HTTP and media ports, temporary data dir) for one
     test module, its stderr in artifacts/interop/server-<module>.log. Killed by PID at teardown;
     teardown fails if the server died during the module (a crash is a finding)."""
-    binary = cascade.cascade_bin()
-    if not binary.exists():
-        message = f"cascade binary not found at {binary} (set CASCADE_BIN or build it)"
-        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    binary = require.cascade_binary()
     module = request.module.__name__.rsplit(".", 1)[-1]
     with tempfile.TemporaryDirectory(prefix="cascade-interop-") as data_dir:
         server = cascade.CascadeServer(Path(data_dir), artifacts / f"server-{module}.log", binary)

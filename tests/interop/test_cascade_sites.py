@@ -19,7 +19,6 @@ and subscribe to everyone else.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -29,18 +28,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import framecode, sites
+from harness import framecode, require, sites
 from harness.cascade import ARTIFACTS
 from harness.cluster import Cluster, MediaNode, Zone, site_zone
 
 
-def _skip_reason() -> str | None:
-    if os.environ.get("CASCADE_INTEROP_NETNS") != "inside":
-        return "needs the suite's private network namespace"
-    return sites.unavailable_reason()
+@pytest.fixture(autouse=True, scope="module")
+def _sites_can_be_built():
+    require.root_namespaces("sites joined by a WAN", tools=("ip", "iptables", "ethtool"))
 
 
-pytestmark = [pytest.mark.server, pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))]
+pytestmark = pytest.mark.server
 
 PARTICIPANT = Path(__file__).parent / "harness" / "participant.py"
 MEDIA_PORT = 7882

@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from harness import aiortc_peers, gstreamer, meeting
+from harness import aiortc_peers, gstreamer, meeting, require
 from harness.aiortc_peers import WhepSubscriber, WhipPublisher
 from harness.gstreamer import growth, window_deltas
 from harness.meeting import wait_until
@@ -58,8 +58,7 @@ def require_gstreamer() -> None:
 @pytest.fixture(scope="module")
 def network(artifacts):
     """(the GStreamer peers' namespace, `cascade serve` on the suite's end of its veth)."""
-    if not meeting.in_private_namespace():
-        pytest.skip("needs the suite's private network namespace (tests/interop/run.sh) for the veth pair")
+    require.root_namespaces("webrtcbin's veth pair", tools=("ip",))
     with gstreamer.peer_site() as site, \
             meeting.running_server(artifacts, "test_gstreamer", bind=site.host_addr) as server:
         yield site, server

@@ -16,15 +16,14 @@ import time
 
 import pytest
 
-from harness import aiortc_peers, chromium, flood, framecode, metrics
+from harness import aiortc_peers, chromium, flood, framecode, metrics, require
 from harness.cascade import expired_copy, forge_signature, jwt_parts, jwt_sign_hs256
 from harness.relay import LossyUdpRelay
 
 def test_runs_in_private_network_namespace():
     """pytest re-executed itself under `unshare -n`: only `lo` exists, it is up, and this is not
     the host's namespace, so no test traffic can leave it."""
-    if os.environ.get("CASCADE_INTEROP_NETNS") == "off":
-        pytest.skip("namespaces disabled (CASCADE_INTEROP_NETNS=off)")
+    require.private_namespace("this check")
     assert os.environ.get("CASCADE_INTEROP_NETNS") == "inside"
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
     names = [line.split(":")[1].strip() for line in links.splitlines()]

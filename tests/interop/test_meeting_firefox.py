@@ -21,14 +21,12 @@ browsers treat http://10.214.0.1:PORT as a secure context.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
-from harness import firefox, meeting
+from harness import firefox, meeting, require
 from harness.meeting import wait_until
-from harness.signaling import require_signaling
 
 pytestmark = [pytest.mark.server, pytest.mark.chromium]
 
@@ -52,15 +50,12 @@ class Meeting:
 @pytest.fixture(scope="module")
 def room(artifacts):
     if not firefox.installed():
-        pytest.skip(f"Firefox is not installed at {firefox.FIREFOX} (scripts/install-deps.sh --test: firefox-esr)")
-    if not meeting.in_private_namespace():
-        pytest.skip("needs the suite's private network namespace (tests/interop/run.sh) to give Firefox a route")
+        require.missing(f"Firefox is not installed at {firefox.FIREFOX} (scripts/install-deps.sh --test: firefox-esr)")
+    require.root_namespaces("giving Firefox a routable address", tools=("ip",))
     with firefox.routable_address(ADDRESS), \
             meeting.running_server(artifacts, "meeting-firefox", bind=ADDRESS) as server:
         base_url = server.base_url
-        reason = asyncio.run(require_signaling(base_url))
-        if reason:
-            pytest.skip(reason)
+        require.signaling(base_url)
         browsers = meeting.Browsers(artifacts, LABEL)
         name = meeting.new_room_name("firefox")
         try:

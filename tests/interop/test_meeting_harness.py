@@ -12,12 +12,11 @@ import json
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.server import serve
 
-from harness import meeting
+from harness import meeting, require
 from harness.signaling import SignalingClient, SignalingError
 
 # --- Chromium: screen capture, several browsers, browser in another namespace ---------------
@@ -176,10 +175,7 @@ def test_veth_namespace_cut_and_restore(mode):
     both work before the cut, neither during it (its link down, our link down, or iptables
     DROP inside), both again after restore, on the same TCP connection (as a 10 s network cut
     leaves it)."""
-    if not meeting.in_private_namespace():
-        pytest.skip("needs the suite's private network namespace")
-    if mode == "drop" and not Path("/usr/sbin/iptables").exists():
-        pytest.skip("iptables not installed")
+    require.root_namespaces("a cut of a veth pair", tools=("ip", "iptables") if mode == "drop" else ("ip",))
     with meeting.VethNamespace("selfcheck") as netns:
         udp, tcp = _echo_servers(netns.host_addr)
         client = None
@@ -218,8 +214,7 @@ def test_chromium_in_other_namespace_sees_offline_and_back(artifacts):
     """Chromium runs in its own namespace (wrapper binary + --remote-debugging-pipe): it loads a
     page served on the veth address, the PeerConnection recorder is installed, and a link cut
     shows in the page as offline, the restore as online."""
-    if not meeting.in_private_namespace():
-        pytest.skip("needs the suite's private network namespace")
+    require.root_namespaces("Chromium in a namespace of its own", tools=("ip",))
     with meeting.VethNamespace("selfcheck", index=1) as netns:
         server = _serve_page(netns.host_addr)
         driver = None

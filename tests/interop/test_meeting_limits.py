@@ -6,12 +6,11 @@ with 4403 (docs/signaling.md "Errors"); a place freed by a leave can be taken ag
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 
-from harness import meeting
-from harness.signaling import SignalingClient, SignalingError, join_room, link_token, require_signaling, ws_url
+from harness import meeting, require
+from harness.signaling import SignalingClient, SignalingError, join_room, link_token, ws_url
 
 pytestmark = pytest.mark.server
 
@@ -20,16 +19,9 @@ pytestmark = pytest.mark.server
 def base_url(artifacts):
     if meeting.external_base_url():
         pytest.skip("starts its own server with limits (CASCADE_MEETING_BASE_URL is set)")
-    if meeting.cascade.cascade_bin().exists() and not meeting.server_supports("--max-participants"):
-        message = "cascade serve has no --max-participants yet"
-        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
     with meeting.running_server(artifacts, "test_meeting_limits",
                                 ("--max-participants", "2", "--max-rooms", "2")) as server:
-        reason = asyncio.run(require_signaling(server.base_url))
-        if reason:
-            pytest.skip(reason)
+        require.signaling(server.base_url)
         yield server.base_url
 
 

@@ -26,7 +26,6 @@ media between two participants in the suite's namespace must keep flowing.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 import urllib.parse
@@ -34,9 +33,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import aiortc_peers, meeting
+from harness import aiortc_peers, meeting, require
 from harness.meeting import wait_until
-from harness.signaling import SignalingClient, join_room, publish_aiortc, require_signaling, subscribe_aiortc
+from harness.signaling import SignalingClient, join_room, publish_aiortc, subscribe_aiortc
 
 pytestmark = [pytest.mark.server, pytest.mark.chromium]
 
@@ -101,8 +100,7 @@ _SERVERS: dict[str, meeting.MeetingServer] = {}
 def topology(artifacts):
     """(namespace of the cut participant, server base URL). The server binds 0.0.0.0 and
     advertises the veth address, so both namespaces reach its HTTP port and media port."""
-    if not meeting.in_private_namespace():
-        pytest.skip("needs the suite's private network namespace (CASCADE_INTEROP_NETNS)")
+    require.root_namespaces("a network cut", tools=("ip",))
     # aiortc (Echo) gathers the veth address too (aiortc_peers.gathering_on says why).
     with meeting.VethNamespace("cut") as netns, aiortc_peers.gathering_on("127.0.0.1", netns.host_addr):
         if meeting.external_base_url():
@@ -115,11 +113,7 @@ def topology(artifacts):
 
 
 def _require_signaling(base_url: str) -> None:
-    reason = asyncio.run(require_signaling(base_url))
-    if reason:
-        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require.signaling(base_url)
 
 
 def test_network_cut_for_10s_recovers_without_leave_join(topology, artifacts):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import statistics
 import struct
@@ -21,17 +20,14 @@ import time
 
 import pytest
 
-from harness import sites
+from harness import require, sites
 from harness.cascade import ARTIFACTS
 
 
-def _skip_reason() -> str | None:
-    if os.environ.get("CASCADE_INTEROP_NETNS") != "inside":
-        return "needs the suite's private network namespace"
-    return sites.unavailable_reason()
+@pytest.fixture(autouse=True, scope="module")
+def _sites_can_be_built():
+    require.root_namespaces("the sites topology", tools=("ip", "iptables", "ethtool"))
 
-
-pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
 
 UDP_OVERHEAD = 14 + 20 + 8  # Ethernet + IPv4 + UDP headers: what the WAN counters add to a payload
 

@@ -27,7 +27,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.rtcconfiguration import RTCBundlePolicy, RTCIceTransportPolicy
 
-from harness import aiortc_peers, cascade, chromium, netns, turn
+from harness import aiortc_peers, cascade, chromium, netns, require, turn
 from harness.aiortc_peers import WhepSubscriber, WhipPublisher, measure_coverage
 
 pytestmark = [pytest.mark.server, pytest.mark.chromium]
@@ -71,14 +71,10 @@ PC_SHIM = """
 @pytest.fixture(scope="module")
 def site(artifacts):
     """Server site (this namespace) + UDP-blocked client site + cascade serve + coturn."""
-    reason = netns.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require.root_namespaces("a client site whose firewall drops UDP")
     if not turn.turnserver_available():
-        pytest.skip("coturn is not installed (scripts/install-deps.sh --test)")
-    binary = cascade.cascade_bin()
-    if not binary.exists():
-        pytest.skip(f"cascade binary not found at {binary}")
+        require.missing("coturn is not installed (scripts/install-deps.sh --test)")
+    binary = require.cascade_binary()
     client = netns.ClientSite("udpblk")
     server = coturn = None
     data_dir = tempfile.TemporaryDirectory(prefix="cascade-interop-")

@@ -29,7 +29,6 @@ import os
 import secrets
 import shlex
 import socket
-import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -106,16 +105,13 @@ class MeetingServer(cascade.CascadeServer):
 def running_server(artifacts: Path, label: str, extra_args: tuple[str, ...] = (), bind: str = "127.0.0.1",
                    advertise: str | None = None) -> Iterator[MeetingServer]:
     """A MeetingServer for one test module (log in artifacts/interop/server-<label>.log).
-    Skips when the binary is missing (fails with CASCADE_INTEROP_STRICT=1); raises if the server
-    died while in use (a crash is a finding)."""
+    Fails when the binary is missing; raises if the server died while in use (a crash is a
+    finding)."""
     import pytest
 
-    binary = cascade.cascade_bin()
-    if not binary.exists():
-        message = f"cascade binary not found at {binary} (set CASCADE_BIN or build it)"
-        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    from . import require
+
+    binary = require.cascade_binary()
     with tempfile.TemporaryDirectory(prefix="cascade-meeting-") as data_dir:
         server = MeetingServer(Path(data_dir), artifacts / f"server-{label}.log", extra_args, bind, advertise, binary)
         server.start()
@@ -140,31 +136,12 @@ def external_base_url() -> str | None:
 
 def signaling_base_url(request) -> str:
     """For a module fixture: the base URL of a server that speaks /rtc — the external one, or
-    conftest's `cascade_server`. Skips (fails with CASCADE_INTEROP_STRICT=1) when the server
-    has no signaling yet."""
-    import asyncio
-
-    import pytest
-
-    from .signaling import require_signaling
+    conftest's `cascade_server`. Fails when that server has no signaling."""
+    from . import require
 
     base_url = external_base_url() or request.getfixturevalue("cascade_server").base_url
-    reason = asyncio.run(require_signaling(base_url))
-    if reason:
-        if os.environ.get("CASCADE_INTEROP_STRICT") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require.signaling(base_url)
     return base_url
-
-
-def server_supports(flag: str) -> bool:
-    """Whether `cascade serve --help` mentions `flag` (meeting flags arrive with issue 3)."""
-    try:
-        result = subprocess.run([str(cascade.cascade_bin()), "serve", "--help"], capture_output=True,
-                                text=True, timeout=30)
-    except OSError:
-        return False
-    return flag in result.stdout + result.stderr
 
 
 # --- fake camera clips -----------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,16 +32,6 @@ def run(*command: str, check: bool = True) -> subprocess.CompletedProcess:
     if check and result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
     return result
-
-
-def unavailable_reason() -> str | None:
-    """Why a netns/veth/iptables test cannot run here, or None."""
-    if os.geteuid() != 0:
-        return "needs root (ip netns add, veth, iptables)"
-    for tool in ("ip", "iptables"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (scripts/install-deps.sh --test)"
-    return None
 
 
 class ClientSite:
