@@ -25,7 +25,7 @@ test: test-deps layers
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(MAKE) --no-print-directory web-test
-	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
+	CASCADE_BIN=$(CURDIR)/$(BIN) bash InteropTests/run.sh
 
 # No module depends on one above it (docs/architecture.md, "Modules and layers").
 layers:
@@ -41,7 +41,7 @@ web-test:
 
 interop: test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --product cascade
-	CASCADE_BIN=$(CURDIR)/$(BIN) bash tests/interop/run.sh
+	CASCADE_BIN=$(CURDIR)/$(BIN) bash InteropTests/run.sh
 
 bench:
 	$(SWIFT) build -c release --product cascade

@@ -48,7 +48,7 @@ def parse_package(text: str) -> dict[str, Target]:
         path = re.search(r"path:\s*\"([^\"]+)\"", body)
         kind, name = match.group(1), match.group(2)
         target = Target(name, kind, path.group(1) if path else
-                        (f"Tests/{name}" if kind == "testTarget" else f"Sources/{name}"))
+                        (f"UnitTests/{name}" if kind == "testTarget" else f"Sources/{name}"))
         deps = re.search(r"dependencies:\s*\[(.*?)\]\s*,\s*(?:path|exclude|sources|resources|swiftSettings|cSettings|linkerSettings|pkgConfig|providers)",
                          body, re.S)
         if deps:

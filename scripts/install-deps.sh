@@ -18,7 +18,7 @@ if [ "$want_test" = 1 ]; then
   apt_pkgs+=(chromium chromium-driver firefox-esr iproute2 iptables ethtool coturn)
   # GStreamer webrtcbin (plugins-bad: webrtcbin, dtls, srtp; nice: libnice ICE; good: vp8enc/
   # vp8dec, rtpvp8pay/depay, rtpmanager; base: opusenc/opusdec, test sources) and its Python
-  # bindings, which import only under Debian's /usr/bin/python3 (tests/interop/harness/gstreamer.py).
+  # bindings, which import only under Debian's /usr/bin/python3 (InteropTests/harness/gstreamer.py).
   apt_pkgs+=(gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-plugins-good gstreamer1.0-plugins-base
              gstreamer1.0-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
              gir1.2-gst-plugins-bad-1.0)
@@ -39,7 +39,7 @@ if [ "$want_test" = 1 ]; then
   py=python3
   if ! $py -c 'import aiortc, selenium, pytest, websockets, requests' 2>/dev/null; then
     echo "install-deps: pip install test peers"
-    $py -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+    $py -m pip install -q --disable-pip-version-check -r InteropTests/requirements.txt
   fi
 fi
 echo "install-deps: ok"

@@ -1,7 +1,7 @@
 // Test hooks: read-only views of the meeting and the actions a person takes, on window.cascade
 // (the list and the shape of state() are in meeting.js's header comment). Not part of the page:
 // meeting.js loads this module only when the URL has ?testing=1, which the interop harness
-// (tests/interop/harness/meeting.py room_url) adds. Nothing else imports it.
+// (InteropTests/harness/meeting.py room_url) adds. Nothing else imports it.
 import { store } from "./state.js";
 import { isHost, publicationOf, cameraMuted } from "./roster.js";
 import { publications, setLocalMuted, startScreenShare, stopScreenShare } from "./publications.js";

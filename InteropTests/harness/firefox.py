@@ -403,7 +403,7 @@ def routable_address(address: str = "10.214.0.1") -> Iterator[str]:
     suite's private namespace (never touch the host's routes); deleting the link at the end
     removes the address and the route."""
     if os.environ.get("CASCADE_INTEROP_NETNS") != "inside" or os.geteuid() != 0:
-        raise FirefoxError("needs the suite's private network namespace, as root (run via tests/interop/run.sh)")
+        raise FirefoxError("needs the suite's private network namespace, as root (run via InteropTests/run.sh)")
 
     def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=15)

@@ -1,4 +1,4 @@
-"""Helpers for the Cascade interop tests (tests/interop).
+"""Helpers for the Cascade interop tests (InteropTests).
 
 Modules:
   framecode     - draws / reads a frame number as black-and-white blocks in a video frame

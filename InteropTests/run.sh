@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Cascade interop tests (called by the Makefile). Usage: tests/interop/run.sh [pytest args]
+# Runs the Cascade interop tests (called by the Makefile). Usage: InteropTests/run.sh [pytest args]
 #   e.g. run.sh -k selfcheck   (harness self-checks only, no server needed, ~15 s)
 #   CASCADE_BIN=path           cascade binary (default <repo>/.build/debug/cascade)
 # A test fails, never skips, when the binary, its server or a real peer is missing
@@ -12,7 +12,7 @@
 # the exit status is pytest's (124 if the hard timeout hit).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+repo="$(cd "$here/.." && pwd)"
 artifacts="$repo/artifacts/interop"
 mkdir -p "$artifacts"
 log="$artifacts/pytest.log"

@@ -1,7 +1,7 @@
 """Session setup for the Cascade interop tests.
 
 1. Private network namespace. Before the session starts (pytest_cmdline_main, which pytest calls
-   when this is an initial conftest: `pytest tests/interop ...` or run.sh) pytest re-executes itself under `unshare -n`
+   when this is an initial conftest: `pytest InteropTests ...` or run.sh) pytest re-executes itself under `unshare -n`
    (`unshare -rn` when not root), so the server, aiortc and Chromium all run in a namespace
    with only `lo`: no test traffic can leave the machine and no port can clash with anything
    else running here. Inside, `lo` is brought up. Set CASCADE_INTEROP_NETNS=off to skip this
@@ -50,7 +50,7 @@ def _enter_private_netns() -> None:
 def pytest_cmdline_main(config):
     # Runs before the session starts and after pytest released the fd capture it holds while
     # loading conftests (exec'ing earlier would send all output to pytest's capture file).
-    # Called for initial conftests only: run `pytest tests/interop` or run.sh, not bare `pytest`.
+    # Called for initial conftests only: run `pytest InteropTests` or run.sh, not bare `pytest`.
     _enter_private_netns()
 
 
