@@ -11,8 +11,10 @@ class MediaSession: PeerTransportDelegate {
     let room: String
     let transport: PeerTransport
     unowned let worker: MediaWorker
-    /// The answer as last sent; an ICE restart sends it again with new credentials.
-    private(set) var answer: SessionDescription
+    /// The answer as last sent; an ICE restart sends it again with new credentials. Kept as
+    /// text, not the parsed description: a few hundred sessions per worker each hold one, the
+    /// text is the smaller form, and only a restart (rare) needs to parse it again.
+    private(set) var answerSDP: String
     /// RFC 9725 §4.3.1: strong, changed by every ICE restart.
     private(set) var etag: String
 
@@ -20,7 +22,7 @@ class MediaSession: PeerTransportDelegate {
         self.id = id
         self.room = room
         self.transport = transport
-        self.answer = answer
+        self.answerSDP = answer.serialized()
         self.etag = Self.newTag()
         self.worker = worker
         transport.delegate = self
@@ -29,7 +31,7 @@ class MediaSession: PeerTransportDelegate {
     static func newTag() -> String { "\"\(randomToken(length: 16))\"" }
 
     var sessionAnswer: SessionAnswer {
-        SessionAnswer(sessionID: id, answerSDP: answer.serialized(), etag: etag)
+        SessionAnswer(sessionID: id, answerSDP: answerSDP, etag: etag)
     }
 
     func tick(nowNanos: UInt64, wallClockUnixNanos: UInt64) {
@@ -61,14 +63,19 @@ class MediaSession: PeerTransportDelegate {
         guard let ufrag = fragment.iceUfrag, let pwd = fragment.icePwd else {
             throw .malformedOffer("an ICE restart needs the client's new a=ice-ufrag and a=ice-pwd")
         }
+        let answer: SessionDescription
+        do { answer = try SessionDescription.parse(answerSDP) } catch {
+            throw .internalFailure("the session's own answer does not parse: \(error)")
+        }
         let credentials = ICECredentials.random()
         transport.restartICE(localCredentials: credentials,
                              remote: .init(ufrag: ufrag, password: pwd, fingerprint: ""), nowNanos: MonotonicClock.nowNanos)
         worker.routeUfrag(of: transport)
-        answer = answer.withICECredentials(ufrag: credentials.ufrag, pwd: credentials.password)
+        let restarted = answer.withICECredentials(ufrag: credentials.ufrag, pwd: credentials.password)
+        answerSDP = restarted.serialized()
         etag = Self.newTag()
         transport.logger.info("ICE restart", metadata: ["room": "\(room)"])
-        return ICEUpdateAnswer(etag: etag, fragment: answer.iceFragment(), answerSDP: answer.serialized())
+        return ICEUpdateAnswer(etag: etag, fragment: restarted.iceFragment(), answerSDP: answerSDP)
     }
 
     // MARK: - PeerTransportDelegate (the subclasses add their SFU side)
