@@ -2,8 +2,11 @@
 
 HTTP: each case sends one wrong request and expects the named status with a JSON body
 {"error": ..., "reason": ...} (both non-empty strings):
-  400 malformed SDP, 406 no common codec, 401 missing / forged / wrongly signed / expired
-  token, 403 token for another room or without the needed grant, 404 unknown resource.
+  400 malformed SDP (and SDP that is not UTF-8), 406 no common codec, 422 a WHIP offer that
+  only receives, 401 missing / forged / wrongly signed / expired token, 403 token for another
+  room or without the needed grant, 404 unknown resource.
+Spoofed: DTLS records that do not decrypt and SRTP/SRTCP that does not authenticate, sent with
+the publisher's and the subscriber's own source addresses, end neither session.
 UDP: while a WHIP->WHEP session runs, ~20k random datagrams (STUN/DTLS/RTP-looking and random)
 hit the media port; the server stays up, counts the garbage as dropped, and the subscriber
 still decodes >= 90% of the frames sent meanwhile.
@@ -12,6 +15,7 @@ still decodes >= 90% of the frames sent meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 
@@ -157,6 +161,23 @@ def test_whep_without_subscribe_grant_is_403(cascade_server, live_resource, whep
 
 # --- 404 --------------------------------------------------------------------------------------
 
+def test_sdp_that_is_not_utf8_is_400(cascade_server, offer_sdp):
+    """RFC 8866 §5: SDP is UTF-8; bytes that are not are refused, not repaired."""
+    token = cascade_server.token(ROOM, "p", publish=True)
+    body = offer_sdp.encode().replace(b"\r\ns=", b"\r\ns=\xff\xfe", 1)
+    assert b"\xff\xfe" in body
+    response = requests.post(f"{cascade_server.base_url}/whip/{ROOM}", data=body,
+                             headers={"Content-Type": "application/sdp", **cascade.bearer(token)}, timeout=10)
+    assert _expect(response, 400)["error"] == "malformed_sdp"
+
+
+def test_recvonly_whip_offer_is_422(cascade_server, whep_offer_sdp):
+    """A WHIP offer that only receives would make a publication that never carries media."""
+    token = cascade_server.token(ROOM, "p", publish=True)
+    body = _expect(_post(f"{cascade_server.base_url}/whip/{ROOM}", token, whep_offer_sdp), 422)
+    assert body["error"] == "unacceptable_sdp", body
+
+
 def test_whep_unknown_resource_is_404(cascade_server, whep_offer_sdp):
     token = cascade_server.token(ROOM, "viewer", subscribe=True)
     _expect(_post(f"{cascade_server.base_url}/whep/{ROOM}/no-such-resource", token, whep_offer_sdp), 404)
@@ -169,27 +190,67 @@ def test_delete_unknown_whip_resource_is_404(cascade_server):
     _expect(response, 404)
 
 
-# --- UDP flood --------------------------------------------------------------------------------
+# --- media under attack ------------------------------------------------------------------------
+
+@contextlib.asynccontextmanager
+async def _call(server, room: str):
+    """An aiortc WHIP publisher and a WHEP subscriber in `room`, once the first frame decoded."""
+    publisher, subscriber = WhipPublisher(), WhepSubscriber()
+    try:
+        await publisher.start(server.base_url, room, server.token(room, "publisher", publish=True))
+        await subscriber.start(server.base_url, room, publisher.resource_id,
+                               server.token(room, "subscriber", subscribe=True))
+        await subscriber.wait_first_frame()
+        yield publisher, subscriber
+    finally:
+        await asyncio.gather(publisher.close(), subscriber.close())
+
+
+SPOOFED_DTLS = [
+    bytes([23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 1, 0x42]),  # epoch 1, 14 bytes of nothing
+    bytes([21, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 10, 0, 26]) + b"\x5a" * 26,  # a garbage "alert"
+    bytes([22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 50, 0, 12, 1] + [0] * 11),  # a new "ClientHello"
+]
+SPOOFED_SRTP = [bytes([0x80, 96, 0x12, 0x34]) + b"\xab" * 60, bytes([0x80, 200, 0, 6]) + b"\xcd" * 40]
+
+
+def test_spoofed_dtls_and_srtp_from_the_peers_address_end_nothing(cascade_server):
+    """RFC 6347 §4.1.2.7: records that do not decrypt are discarded; SRTP/SRTCP that fails
+    authentication is counted and dropped. Sent with the publisher's and the subscriber's own
+    source addresses, they end neither session: frames keep decoding."""
+    from harness.spoof import selected_path, send_spoofed_udp
+
+    server = cascade_server
+    room = "spoof-room"
+
+    async def run():
+        async with _call(server, room) as (publisher, subscriber):
+            for peer in (publisher, subscriber):
+                local, remote = selected_path(peer.pc)
+                for payload in SPOOFED_DTLS + SPOOFED_SRTP:
+                    send_spoofed_udp(local, remote, payload)
+            result = await measure_coverage(publisher, [subscriber], seconds=4)
+            return result, publisher.pc.connectionState, subscriber.pc.connectionState
+
+    (start, end, [coverage]), published, played = asyncio.run(run())
+    assert server.alive(), f"server died; log tail:\n{server.log_tail()}"
+    assert (published, played) == ("connected", "connected"), f"publisher {published}, subscriber {played}"
+    assert coverage >= 0.9, f"subscriber decoded {coverage:.0%} of frames {start}..{end} after the spoofed datagrams"
+    assert "DTLS failed" not in server.log_tail(200), server.log_tail(60)
+
 
 def test_udp_flood_while_session_runs(cascade_server):
     server = cascade_server
     room = "flood-room"
 
     async def run():
-        publisher, subscriber = WhipPublisher(), WhepSubscriber()
-        try:
-            await publisher.start(server.base_url, room, server.token(room, "publisher", publish=True))
-            await subscriber.start(server.base_url, room, publisher.resource_id,
-                                   server.token(room, "subscriber", subscribe=True))
-            await subscriber.wait_first_frame()
+        async with _call(server, room) as (publisher, subscriber):
             before = metrics.scrape(server.base_url)
             flooding = asyncio.create_task(asyncio.to_thread(
                 flood.udp_flood, "127.0.0.1", server.media_port, count=20000, seconds=6, seed=99))
             result = await measure_coverage(publisher, [subscriber], seconds=6)
             sent = await flooding
             return result, sent, before, metrics.scrape(server.base_url), subscriber.pc.connectionState
-        finally:
-            await asyncio.gather(publisher.close(), subscriber.close())
 
     (start, end, [coverage]), sent, before, after, state = asyncio.run(run())
     assert server.alive(), f"server died under the flood; log tail:\n{server.log_tail()}"

@@ -80,6 +80,63 @@ final class PeerConnectionTests: XCTestCase {
         XCTAssertEqual("\(PeerConnection.CloseReason.consentExpired)", "ICE consent expired")
     }
 
+    func testAConnectionThatNeverConnectsIsClosedAfterTheConnectTimeout() throws {
+        // A WHIP client that takes the answer and never sends a check: its session goes after
+        // 10 s, not after the 30 s consent timeout.
+        let pair = PeerPair()
+        pair.deliverFilter = { _, _ in false }
+        try pair.start()
+        pair.jump(by: 9 * second)
+        XCTAssertFalse(pair.server.isClosed)
+        XCTAssertLessThanOrEqual(pair.server.nextDeadlineNanos ?? .max, pair.now + 1 * second + 1)
+        pair.jump(by: 2 * second)
+        XCTAssertEqual(pair.server.state, .closed(.connectTimedOut(seconds: 10)))
+        XCTAssertEqual("\(PeerConnection.CloseReason.connectTimedOut(seconds: 10))", "not connected within 10.0 s")
+        XCTAssertTrue(pair.client.isClosed)
+    }
+
+    func testAConnectedConnectionHasNoConnectDeadline() throws {
+        let pair = PeerPair()
+        try pair.connect()
+        var sequence: UInt16 = 0
+        pair.jump(by: 20 * second) {
+            sequence &+= 1
+            pair.sendRTP(from: .client, ssrc: 1, sequence: sequence, payload: [0])
+        }
+        XCTAssertTrue(pair.server.isConnected)
+        XCTAssertTrue(pair.client.isConnected)
+    }
+
+    /// RFC 6347 §4.1.2.7: a DTLS record that does not decrypt, sent from the peer's own address
+    /// (anyone on its path can), is dropped; the session stays, no alert goes to the peer, and
+    /// media keeps flowing both ways.
+    func testASpoofedDTLSRecordEndsNothing() throws {
+        let pair = PeerPair()
+        try pair.connect()
+        let spoofed: [[UInt8]] = [
+            // application_data, DTLS 1.2, epoch 1, sequence 9, length 1: 14 bytes.
+            [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 1, 0x42],
+            // An alert at epoch 1 whose "ciphertext" is garbage.
+            [21, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 10, 0, 26] + [UInt8](repeating: 0x5A, count: 26),
+            // A handshake record at epoch 0, as if a new ClientHello began.
+            [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 50, 0, 12, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            // A record header claiming more bytes than the datagram has.
+            [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 11, 0x40, 0],
+        ]
+        for datagram in spoofed {
+            // Whatever the server answered reaches the client: an alert would end it there.
+            pair.receive(datagram, at: .server, from: clientAddress)
+            XCTAssertTrue(pair.server.isConnected, "still connected after \(datagram.prefix(5))")
+            XCTAssertTrue(pair.client.isConnected, "the client got no alert for \(datagram.prefix(5))")
+        }
+        XCTAssertFalse(pair.serverEvents.contains { $0.isClosed })
+        pair.sendRTP(from: .client, ssrc: 4, sequence: 1, payload: [4])
+        pair.sendRTP(from: .server, ssrc: 6, sequence: 1, payload: [6])
+        XCTAssertEqual(pair.serverReceived.last, .rtp(ssrc: 4, payload: [4]))
+        XCTAssertEqual(pair.clientReceived.last, .rtp(ssrc: 6, payload: [6]))
+        XCTAssertTrue(pair.client.isConnected)
+    }
+
     func testForgedPacketsAreCountedNotFatal() throws {
         let pair = PeerPair()
         try pair.connect()

@@ -235,7 +235,12 @@ public final class DTLSSession {
                 output.events.append(.closed)
                 return
             default:
-                fail(.connectionFailed(OpenSSLErrors.drain()), into: &output)
+                // RFC 6347 §4.1.2.7: invalid records are silently discarded. An unauthenticated
+                // datagram must not end the session, nor make us send the peer an alert (which
+                // would end it at the peer's side): what OpenSSL queued for it is dropped.
+                let reason = OpenSSLErrors.drain()
+                _ = BIO_ctrl(writeBIO, BIO_CTRL_RESET, 0, nil)
+                output.events.append(.discarded(reason))
                 return
             }
         }

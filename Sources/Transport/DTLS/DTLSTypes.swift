@@ -38,6 +38,9 @@ public enum DTLSEvent: Sendable, Hashable {
     case closed
     /// The session is dead; any alert for the peer is already in `datagrams`.
     case failed(DTLSError)
+    /// After the handshake, a record that did not decrypt or parse was dropped (RFC 6347
+    /// §4.1.2.7): anyone who knows the peer's address can send one, so it ends nothing.
+    case discarded(String)
 }
 
 /// What one call into a `DTLSSession` produced.

@@ -37,6 +37,8 @@ public final class PeerConnection {
     private var dtls: DTLSSession?
     private var srtp: SRTPSession?
     private var dtlsDeadline: UInt64?
+    /// When the connection must be connected by (`start` + `connectTimeoutNanos`).
+    private var connectDeadline: UInt64?
 
     /// - Parameter dtlsRole: from the answer's `a=setup` (RFC 5763 §5): a media node answering
     ///   `passive` is the DTLS server; the dialing side of a link is the client.
@@ -68,6 +70,7 @@ public final class PeerConnection {
         dtls = try DTLSSession(role: self.dtlsRole, certificate: certificate, remoteFingerprint: remote.fingerprint,
                                mtu: configuration.dtlsMTU, srtpProfiles: configuration.srtpProfiles)
         state = .checking
+        connectDeadline = nowNanos + configuration.connectTimeoutNanos
         switch iceRole {
         case .lite:
             lite = ICELiteAgent(local: localCredentials, remoteUfrag: remote.ufrag, remotePassword: remote.password,
@@ -198,6 +201,8 @@ public final class PeerConnection {
                 close(.peerClosed, sendCloseNotify: false, into: &output)
             case .failed(let error):
                 close(.dtlsFailed(error), sendCloseNotify: false, into: &output)
+            case .discarded:
+                statistics.unauthenticated += 1
             }
         }
     }
@@ -229,17 +234,26 @@ public final class PeerConnection {
     public var nextDeadlineNanos: UInt64? {
         guard !isClosed else { return nil }
         let ice: UInt64? = iceRole == .lite ? lite?.nextDeadlineNanos : controlling?.nextDeadlineNanos
-        switch (ice, dtlsDeadline) {
-        case (let a?, let b?): return min(a, b)
-        case (let a?, nil): return a
-        case (nil, let b?): return b
-        case (nil, nil): return nil
+        let connect = state == .connected ? nil : connectDeadline
+        return Self.earliest(Self.earliest(ice, dtlsDeadline), connect)
+    }
+
+    private static func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+        switch (a, b) {
+        case (let a?, let b?): min(a, b)
+        case (let a?, nil): a
+        case (nil, let b?): b
+        case (nil, nil): nil
         }
     }
 
     /// Consent (RFC 7675), ICE pacing and retransmissions, DTLS retransmissions.
     public func tick(nowNanos: UInt64, into output: inout Output) {
         guard !isClosed else { return }
+        if state != .connected, let deadline = connectDeadline, nowNanos >= deadline {
+            return close(.connectTimedOut(seconds: Double(configuration.connectTimeoutNanos) / 1e9),
+                         sendCloseNotify: false, into: &output)
+        }
         switch iceRole {
         case .lite:
             if case .expired = lite?.tick(nowNanos: nowNanos) {

@@ -20,13 +20,19 @@ extension PeerConnection {
         public var dtlsMTU: Int
         /// `use_srtp` profiles, preferred first (GCM, then AES-CM/HMAC-SHA1-80).
         public var srtpProfiles: [SRTPProfile]
+        /// A connection not connected (ICE and DTLS done) this long after `start` is closed: a
+        /// session whose client never came must not hold its memory and routes for the whole
+        /// consent timeout. Browsers connect in well under a second; TURN over TCP, a few.
+        public var connectTimeoutNanos: UInt64
 
         public init(lite: ICELiteAgent.Configuration = .init(), controlling: ICEControllingAgent.Configuration = .init(),
-                    dtlsMTU: Int = 1200, srtpProfiles: [SRTPProfile] = DTLSCertificate.defaultSRTPProfiles) {
+                    dtlsMTU: Int = 1200, srtpProfiles: [SRTPProfile] = DTLSCertificate.defaultSRTPProfiles,
+                    connectTimeoutNanos: UInt64 = 10_000_000_000) {
             self.lite = lite
             self.controlling = controlling
             self.dtlsMTU = dtlsMTU
             self.srtpProfiles = srtpProfiles
+            self.connectTimeoutNanos = connectTimeoutNanos
         }
     }
 
@@ -72,6 +78,8 @@ extension PeerConnection {
         /// The peer sent close_notify (RFC 5246 §7.2.1).
         case peerClosed
         case srtpSetupFailed(SRTPError)
+        /// ICE and DTLS did not complete within `connectTimeoutNanos` of `start`.
+        case connectTimedOut(seconds: Double)
         /// The owner closed it (WHEP DELETE, shutdown, a link with nothing to carry…).
         case closedLocally(String)
 
@@ -82,6 +90,7 @@ extension PeerConnection {
             case .dtlsFailed(let error): "DTLS failed: \(error)"
             case .peerClosed: "peer closed DTLS"
             case .srtpSetupFailed(let error): "SRTP setup failed: \(error)"
+            case .connectTimedOut(let seconds): "not connected within \(seconds) s"
             case .closedLocally(let reason): reason
             }
         }
