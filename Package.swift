@@ -66,7 +66,8 @@ let package = Package(
         .target(name: "Negotiation", dependencies: ["RTP", "SDP", "SFU"], path: "Sources/Negotiation", swiftSettings: swiftSettings),
 
         // Tokens (JWT, HS256), verified locally by media nodes.
-        .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+        .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit"),
+                                             .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/Auth", swiftSettings: swiftSettings),
 
         // The media API: what signaling asks of a media node (publish/subscribe by resource id),

@@ -120,18 +120,21 @@ class CascadeServer:
             return "(no log)"
 
     def token(self, room: str, identity: str, publish: bool = False, subscribe: bool = False,
-              ttl: int | None = None) -> str:
-        return mint_token(self.api_key, self.api_secret, room, identity, publish, subscribe, ttl, self.binary)
+              ttl: int | None = None, admin: bool = False) -> str:
+        return mint_token(self.api_key, self.api_secret, room, identity, publish, subscribe, ttl, self.binary, admin)
 
 
 def mint_token(api_key: str, api_secret: str, room: str, identity: str, publish: bool = False,
-               subscribe: bool = False, ttl: int | None = None, binary: Path | None = None) -> str:
+               subscribe: bool = False, ttl: int | None = None, binary: Path | None = None,
+               admin: bool = False) -> str:
     command = [str(binary or cascade_bin()), "token", "--api-key", api_key, "--api-secret", api_secret,
                "--room", room, "--identity", identity]
     if publish:
         command.append("--publish")
     if subscribe:
         command.append("--subscribe")
+    if admin:
+        command.append("--admin")
     if ttl is not None:
         command += ["--ttl", str(ttl)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -1,3 +1,5 @@
+import Auth
+
 /// How the control plane (signaling, rooms, the meeting web app) behaves. Defaults are those of
 /// `cascade serve` and docs/signaling.md.
 public struct ControlConfiguration: Sendable {
@@ -36,7 +38,7 @@ public struct ControlConfiguration: Sendable {
 
     public init() {}
 
-    var turn: TURNCredentials? {
+    public var turn: TURNCredentials? {
         guard let turnSecret, !turnSecret.isEmpty, !turnURLs.isEmpty else { return nil }
         return TURNCredentials(urls: turnURLs, secret: turnSecret, lifetimeSeconds: turnCredentialLifetimeSeconds)
     }

@@ -89,7 +89,7 @@ struct Media: AsyncParsableCommand {
         defer { uplink?.cancel() }
 
         let router = Router()
-        MediaHTTPRoutes(api: mediaNode, keys: keys, developmentTokens: false).register(on: router)
+        MediaHTTPRoutes(node: mediaNode, keys: keys, developmentTokens: false).register(on: router)
         links.register(on: router)
         let port = entry.httpPort
         let app = Application(

@@ -121,7 +121,8 @@ struct Serve: AsyncParsableCommand {
         let control = ControlPlane(configuration: controlConfiguration, media: node, keys: keys, logger: logger)
 
         let router = Router()
-        MediaHTTPRoutes(api: node, keys: keys, developmentTokens: development).register(on: router)
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: development, turn: controlConfiguration.turn)
+            .register(on: router)
         // The meeting app (`/`, `/r/{room}`, `/app/…`) and `POST /v1/rooms/{room}/join`.
         control.register(on: router)
         let host = bind

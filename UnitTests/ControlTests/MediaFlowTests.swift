@@ -159,4 +159,39 @@ final class MediaFlowTests: XCTestCase {
         let republished = await ada.request(["type": "publish", "id": 9, "source": "camera", "offer": offer("audio")])
         XCTAssertEqual(republished.first?.type, "published")
     }
+
+    /// A publication that ends on its node without signaling asking (the publisher's
+    /// connection failed, or a WHIP DELETE went to the node) is ended in the room too: the
+    /// others are told and their subscriptions to it end. A publication made while the node
+    /// was being asked is left alone.
+    func testAPublicationEndedOnItsNodeIsEndedInTheRoom() async throws {
+        let server = try await TestServer()
+        let (ada, grace, publicationID, subscriptionID) = try await setUp(server)
+        let room = try XCTUnwrap(server.room())
+        await room.pollQuality()
+        XCTAssertNil(grace.first("track.unpublished"), "a publication the node still holds stays")
+
+        server.media.endOnNode(publication: publicationID)
+        await room.pollQuality()
+        let event = try XCTUnwrap(grace.first("track.unpublished"))
+        XCTAssertEqual(event.string("publicationId"), publicationID)
+        XCTAssertEqual(event.string("participantId"), ada.participantID)
+        await room.settle()
+        XCTAssertTrue(server.media.calls.contains(.unsubscribe(subscriptionID)))
+        let again = await grace.request(["type": "pause", "id": 4, "subscriptionId": subscriptionID, "kind": "video", "paused": false])
+        XCTAssertEqual(again.first?.string("code"), "not_found")
+        // Ada may share her camera again.
+        let republished = await ada.request(["type": "publish", "id": 9, "source": "camera", "offer": offer("audio")])
+        XCTAssertEqual(republished.first?.type, "published")
+    }
+
+    func testAPublicationIsKeptWhileItsNodeDoesNotAnswer() async throws {
+        let server = try await TestServer()
+        let (_, grace, publicationID, _) = try await setUp(server)
+        let room = try XCTUnwrap(server.room())
+        server.media.endOnNode(publication: publicationID)
+        server.media.failNextCall(with: .internalFailure("node unreachable"))
+        await room.pollQuality()
+        XCTAssertNil(grace.first("track.unpublished"), "no answer is not an answer that it ended")
+    }
 }

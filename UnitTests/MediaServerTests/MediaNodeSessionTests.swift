@@ -78,12 +78,28 @@ final class MediaNodeSessionTests: XCTestCase {
         }
     }
 
+    /// The WHIP/WHEP routes let only a session's creator (or an admin token) end or patch it:
+    /// the node answers who that is, per room.
+    func testEachSessionKnowsWhoCreatedIt() async throws {
+        try await withNodeAndCall { node, call in
+            let publisher = try await node.owner(ofSession: call.resource, room: Self.room)
+            let viewer = try await node.owner(ofSession: call.playback, room: Self.room)
+            let elsewhere = try await node.owner(ofSession: call.resource, room: "another-room")
+            let unknown = try await node.owner(ofSession: "no-such-session", room: Self.room)
+            XCTAssertEqual(publisher, "ann")
+            XCTAssertEqual(viewer, "bob")
+            XCTAssertNil(elsewhere, "a session belongs to its room")
+            XCTAssertNil(unknown)
+        }
+    }
+
     // MARK: - A node and one call through it
 
     struct Call: Sendable {
         let publisher: BenchPublisher
         let subscriber: BenchSubscriber
         let resource: String
+        let playback: String
         let publishETag: String
 
         func stampsRead() async throws -> UInt64 {
@@ -147,7 +163,7 @@ final class MediaNodeSessionTests: XCTestCase {
         try await driver.add(subscriber).get()
         try await subscriber.accept(answer: subscribed.answerSDP, timeoutNanos: 10_000_000_000).get()
         return Call(publisher: publisher, subscriber: subscriber, resource: published.sessionID,
-                    publishETag: try XCTUnwrap(published.etag))
+                    playback: subscribed.sessionID, publishETag: try XCTUnwrap(published.etag))
     }
 }
 

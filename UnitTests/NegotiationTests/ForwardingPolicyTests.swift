@@ -60,10 +60,17 @@ final class ForwardingPolicyTests: XCTestCase {
 }
 
 final class PublishRulesTests: XCTestCase {
-    func media(_ kind: SDP.MediaKind, _ index: Int) -> NegotiatedMedia {
+    func media(_ kind: SDP.MediaKind, _ index: Int, direction: MediaDirection = .recvonly) -> NegotiatedMedia {
         NegotiatedMedia(index: index, mid: "\(index)", kind: kind, codec: nil, rtxPayloadType: nil, extensions: [:],
-                        remoteSSRCs: [], remoteCNAME: nil, remoteMSID: nil, remoteRIDs: [], direction: .recvonly,
+                        remoteSSRCs: [], remoteCNAME: nil, remoteMSID: nil, remoteRIDs: [], direction: direction,
                         rejected: false)
+    }
+
+    /// A recvonly (or inactive) WHIP offer is answered inactive: nothing would ever arrive.
+    func testEveryTrackMustBeSentByTheClient() {
+        XCTAssertNotNil(PublishRules.refusal(of: [media(.audio, 0), media(.video, 1, direction: .inactive)]))
+        XCTAssertNotNil(PublishRules.refusal(of: [media(.video, 0, direction: .sendonly)]))
+        XCTAssertNil(PublishRules.refusal(of: [media(.video, 0, direction: .sendrecv)]))
     }
 
     /// RFC 9725 §4.2: one audio and one video track at most, and something to publish.

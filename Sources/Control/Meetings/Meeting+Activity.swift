@@ -65,19 +65,44 @@ extension Meeting {
     /// Reads the media node's loss and RTT for every session in the room.
     func pollQuality() async {
         guard participants.contains(where: { !$0.publications.isEmpty || !$0.subscriptions.isEmpty }) else { return }
+        // What the room held before asking: a publication made while we wait is in no answer.
+        let publishedBefore = Set(participants.flatMap { $0.publications.map(\.id) })
         var stats: [SessionStats] = []
+        var answered: Set<String> = []
         for node in nodesInUse {
-            do { stats += try await api(forNode: node).sessionStats(room: name) } catch {
+            do {
+                stats += try await api(forNode: node).sessionStats(room: name)
+                answered.insert(node)
+            } catch {
                 logger.debug("no session stats", metadata: ["media_node": "\(node)", "error": "\(error)"])
             }
         }
         let bySession = Dictionary(stats.map { ($0.sessionId, $0) }, uniquingKeysWith: { first, _ in first })
+        endPublicationsGone(from: answered, among: publishedBefore, present: Set(bySession.keys))
         for index in participants.indices where participants[index].isActive {
             let ids = participants[index].publications.map(\.id) + participants[index].subscriptions.map(\.id)
             let samples = ids.compactMap { bySession[$0] }.map {
                 SessionStatsSample(connected: $0.connected, lossFraction: $0.lossFraction, roundTripMillis: $0.roundTripMillis)
             }
             updateQuality(at: index, sessions: samples)
+        }
+    }
+
+    /// A publication that its node, asked just now, no longer holds has ended there: its
+    /// publisher's connection failed, or a WHIP DELETE went to the node directly. Everyone else is
+    /// told, as for an unpublish, and their subscriptions to it end.
+    func endPublicationsGone(from nodes: Set<String>, among candidates: Set<String>, present: Set<String>) {
+        for index in participants.indices where nodes.contains(participants[index].mediaNode) {
+            let gone = participants[index].publications.filter { candidates.contains($0.id) && !present.contains($0.id) }
+            guard !gone.isEmpty else { continue }
+            let participantID = participants[index].id
+            participants[index].publications.removeAll { publication in gone.contains { $0.id == publication.id } }
+            for publication in gone {
+                logger.info("publication ended on its media node", metadata: [
+                    "participant": "\(participantID)", "publication": "\(publication.id)",
+                ])
+                run(endPublication(publication, of: participantID))
+            }
         }
     }
 

@@ -9,18 +9,27 @@ import Hummingbird
 /// through `APIError`.
 public struct MediaHTTPRoutes: Sendable {
     public let api: any MediaAPI
+    /// The node whose sessions these routes create: it knows who owns each.
+    let node: MediaNode
     public let keys: KeyService
     /// Development mode: `/v1/dev/token` mints tokens for the try-it page. Only on when
     /// `cascade serve` generated its own key pair.
     public let developmentTokens: Bool
+    /// TURN servers offered in each answer (RFC 9725 §4.6 `Link: rel="ice-server"`), with
+    /// credentials for the token's identity; nil without TURN.
+    public let turn: TURNCredentials?
     let assets = WebAssets()
 
     static let maxSDPBytes = 64 * 1024
     /// RFC 5789 §3.1; RFC 9725 §4.4: what PATCH takes.
     static let acceptPatch = HTTPField.Name("Accept-Patch")!
+    /// RFC 8288 §3; RFC 9725 §4.6: the TURN and STUN servers a client may use.
+    static let link = HTTPField.Name("Link")!
 
-    public init(api: any MediaAPI, keys: KeyService, developmentTokens: Bool) {
-        self.api = api
+    public init(node: MediaNode, keys: KeyService, developmentTokens: Bool, turn: TURNCredentials? = nil) {
+        self.api = node
+        self.node = node
+        self.turn = turn
         self.keys = keys
         self.developmentTokens = developmentTokens
     }
@@ -39,21 +48,24 @@ public struct MediaHTTPRoutes: Sendable {
             let offer = try await Self.sdpBody(request)
             do throws(MediaError) {
                 let answer = try await api.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer))
-                return Self.created(answer, location: "/whip/\(room)/\(answer.sessionID)")
+                return created(answer, location: "/whip/\(room)/\(answer.sessionID)", identity: token.identity)
             } catch { throw APIError(error) }
         }
         router.delete("/whip/:room/:resource") { request, context in
             let room = try Self.room(context)
-            _ = try await authorize(request, room: room, grant: .publish)
+            let token = try await authorize(request, room: room, grant: .publish)
             let resource = try Self.resource(context)
+            try await authorizeOwner(token, room: room, session: resource.description)
             do throws(MediaError) { try await api.unpublish(room: room, resourceID: resource) } catch { throw APIError(error) }
             return Response(status: .ok)
         }
         // RFC 9725 §4.4: trickle (204; a lite server needs no candidates) or ICE restart (200).
         router.patch("/whip/:room/:resource") { request, context in
             let room = try Self.room(context)
-            _ = try await authorize(request, room: room, grant: .publish)
-            return try await patchICE(request, room: room, sessionID: try context.parameters.require("resource"))
+            let token = try await authorize(request, room: room, grant: .publish)
+            let resource = try context.parameters.require("resource")
+            try await authorizeOwner(token, room: room, session: resource)
+            return try await patchICE(request, room: room, sessionID: resource)
         }
 
         // WHEP: POST an offer to a resource, get 201 + answer + Location of the playback session.
@@ -65,20 +77,23 @@ public struct MediaHTTPRoutes: Sendable {
             do throws(MediaError) {
                 let answer = try await api.subscribe(SubscribeRequest(
                     room: room, identity: token.identity, resourceID: resource, offerSDP: offer))
-                return Self.created(answer, location: "/whep/\(room)/\(resource)/\(answer.sessionID)")
+                return created(answer, location: "/whep/\(room)/\(resource)/\(answer.sessionID)", identity: token.identity)
             } catch { throw APIError(error) }
         }
         router.delete("/whep/:room/:resource/:session") { request, context in
             let room = try Self.room(context)
-            _ = try await authorize(request, room: room, grant: .subscribe)
+            let token = try await authorize(request, room: room, grant: .subscribe)
             let session = try context.parameters.require("session")
+            try await authorizeOwner(token, room: room, session: session)
             do throws(MediaError) { try await api.unsubscribe(room: room, sessionID: session) } catch { throw APIError(error) }
             return Response(status: .ok)
         }
         router.patch("/whep/:room/:resource/:session") { request, context in
             let room = try Self.room(context)
-            _ = try await authorize(request, room: room, grant: .subscribe)
-            return try await patchICE(request, room: room, sessionID: try context.parameters.require("session"))
+            let token = try await authorize(request, room: room, grant: .subscribe)
+            let session = try context.parameters.require("session")
+            try await authorizeOwner(token, room: room, session: session)
+            return try await patchICE(request, room: room, sessionID: session)
         }
 
         router.get("/v1/rooms/:room/publications") { request, context in
@@ -138,6 +153,22 @@ public struct MediaHTTPRoutes: Sendable {
         return token
     }
 
+    /// A session may be ended or patched only by the identity whose token created it, or by a
+    /// token with the admin grant (RFC 9725 leaves this to the server: a room's guest token,
+    /// which anyone may get, must not end the host's camera).
+    func authorizeOwner(_ token: AccessToken, room: String, session: String) async throws {
+        guard !token.grants.admin else { return }
+        let owner: String?
+        do throws(MediaError) { owner = try await node.owner(ofSession: session, room: room) } catch { throw APIError(error) }
+        guard let owner else {
+            throw APIError(.notFound, code: "not_found", reason: "no session '\(session)' in room '\(room)'")
+        }
+        guard owner == token.identity else {
+            throw APIError(.forbidden, code: "not_owner",
+                           reason: "session '\(session)' belongs to another identity; only it or an admin token may change it")
+        }
+    }
+
     // MARK: - Helpers
 
     func serveAsset(_ name: String) throws -> Response {
@@ -187,16 +218,22 @@ public struct MediaHTTPRoutes: Sendable {
         } catch {
             throw APIError(.contentTooLarge, code: "too_large", reason: "an \(what) is at most \(maxSDPBytes) bytes")
         }
-        guard let text = body.getString(at: body.readerIndex, length: body.readableBytes), !text.isEmpty else {
+        // Strictly UTF-8 (RFC 8866 §5: SDP text is UTF-8): a decoder that repairs bytes would
+        // hand the negotiation a different text than the client sent.
+        guard let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes),
+              let text = String(validating: bytes, as: UTF8.self), !text.isEmpty else {
             throw APIError(.badRequest, code: "malformed_sdp", reason: "malformed \(what): the body is empty or not UTF-8")
         }
         return text
     }
 
-    static func created(_ answer: SessionAnswer, location: String) -> Response {
+    func created(_ answer: SessionAnswer, location: String, identity: String) -> Response {
         var headers: HTTPFields = [.contentType: "application/sdp", .location: location,
                                    Self.acceptPatch: "application/trickle-ice-sdpfrag"]
         if let etag = answer.etag { headers[.eTag] = etag }
+        for link in Self.iceServerLinks(turn, identity: identity, nowUnixSeconds: Int64(Date().timeIntervalSince1970)) {
+            headers.append(HTTPField(name: Self.link, value: link))
+        }
         return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.answerSDP)))
     }
 
@@ -213,6 +250,23 @@ public struct MediaHTTPRoutes: Sendable {
         return Response(status: .ok,
                         headers: [.contentType: "application/trickle-ice-sdpfrag", .eTag: answer.etag],
                         body: .init(byteBuffer: ByteBuffer(string: restart)))
+    }
+
+    /// RFC 9725 §4.6 (RFC 8288 links): one `Link` per TURN or STUN URL, TURN ones with a login
+    /// for this identity (`credential-type="password"`, the TURN REST scheme).
+    static func iceServerLinks(_ turn: TURNCredentials?, identity: String, nowUnixSeconds: Int64) -> [String] {
+        guard let turn, !turn.urls.isEmpty, !turn.secret.isEmpty else { return [] }
+        let login = turn.login(for: identity, nowUnixSeconds: nowUnixSeconds)
+        return turn.urls.map { url in
+            guard !url.hasPrefix("stun:") else { return "<\(url)>; rel=\"ice-server\"" }
+            return "<\(url)>; rel=\"ice-server\"; username=\"\(quoted(login.username))\"; "
+                + "credential=\"\(quoted(login.password))\"; credential-type=\"password\""
+        }
+    }
+
+    /// A quoted-string's content (RFC 9110 §5.6.4): backslash and double quote escaped.
+    private static func quoted(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 
     static func json(_ value: some Encodable) throws -> Response {

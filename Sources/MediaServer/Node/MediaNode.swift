@@ -112,6 +112,12 @@ public final class MediaNode: MediaAPI {
     public func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try await worker(forRoom: room).run { worker throws(MediaError) in worker.sessionStats(room: room) }
     }
+
+    /// Who created a session of this node (not part of `MediaAPI`: signaling acts for
+    /// everyone; only the node's own WHIP/WHEP routes check ownership).
+    public func owner(ofSession id: String, room: String) async throws(MediaError) -> String? {
+        try await worker(forRoom: room).run { worker throws(MediaError) in worker.owner(ofSession: id, room: room) }
+    }
 }
 
 extension MediaWorker {

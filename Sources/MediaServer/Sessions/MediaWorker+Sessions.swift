@@ -104,6 +104,17 @@ extension MediaWorker {
         session.close(reason: "unsubscribed")
     }
 
+    /// The identity whose token created session `id` (a WHIP publication or a WHEP playback
+    /// session) in `room`, or nil if there is no such session there.
+    func owner(ofSession id: String, room: String) -> String? {
+        guard let session = sessions[id], session.room == room else { return nil }
+        switch session {
+        case let publishing as PublishSession: return publishing.publication.identity
+        case let playing as SubscribeSession: return playing.subscription.identity
+        default: return nil
+        }
+    }
+
     func updateICE(_ request: ICEUpdateRequest) throws(MediaError) -> ICEUpdateAnswer {
         guard let session = sessions[request.sessionID], session.room == request.room else {
             throw .notFound("no session '\(request.sessionID)' in room '\(request.room)'")

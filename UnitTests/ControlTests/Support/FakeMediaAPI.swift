@@ -109,10 +109,24 @@ final class FakeMediaAPI: MediaAPI {
         return state.withLock { $0.levels }
     }
 
+    /// Like a node, a line for every live session: the ones set with `setStats`, the others
+    /// connected and loss-free.
     func sessionStats(room: String) async throws(MediaError) -> [SessionStats] {
         try record(.sessionStats)
-        return state.withLock { $0.stats }
+        return state.withLock { state in
+            let given = Set(state.stats.map(\.sessionId))
+            let quiet = state.publications.subtracting(given).map {
+                SessionStats(sessionId: $0, role: .publish, connected: true, lossFraction: 0, roundTripMillis: nil)
+            } + state.subscriptions.subtracting(given).map {
+                SessionStats(sessionId: $0, role: .subscribe, connected: true, lossFraction: 0, roundTripMillis: nil)
+            }
+            return state.stats + quiet.sorted { $0.sessionId < $1.sessionId }
+        }
     }
+
+    /// A publication ends on the node without signaling asking (its transport failed, or a
+    /// WHIP DELETE came to the node directly).
+    func endOnNode(publication id: String) { state.withLock { _ = $0.publications.remove(id) } }
 
     /// Answers a restart with the offer's own text marked as the new answer.
     func updateICE(_ request: ICEUpdateRequest) async throws(MediaError) -> ICEUpdateAnswer {
