@@ -124,7 +124,7 @@ def test_no_common_codec_is_406(cascade_server, offer_sdp):
 
 # --- 401 --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ["missing", "garbage", "forged-signature", "wrong-secret", "expired"])
+@pytest.mark.parametrize("case", ["missing", "garbage", "forged-signature", "wrong-secret", "alg-none", "expired"])
 def test_bad_token_is_401(cascade_server, offer_sdp, case):
     server = cascade_server
     valid = server.token(ROOM, "p", publish=True)
@@ -137,6 +137,9 @@ def test_bad_token_is_401(cascade_server, offer_sdp, case):
     elif case == "wrong-secret":
         header, payload = cascade.jwt_parts(valid)
         token = cascade.jwt_sign_hs256(header, payload, "x" * 48)
+    elif case == "alg-none":  # RFC 7518 §3.6: an unsecured JWT, which must never be accepted
+        header, payload = cascade.jwt_parts(valid)
+        token = cascade.unsecured_jwt(dict(header, alg="none"), payload)
     else:
         token = _expired_token(server)
     _expect(_post(f"{server.base_url}/whip/{ROOM}", token, offer_sdp), 401)

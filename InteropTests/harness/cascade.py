@@ -167,6 +167,11 @@ def jwt_sign_hs256(header: dict, payload: dict, secret: str) -> str:
     return f"{signing_input}.{_b64encode(signature)}"
 
 
+def unsecured_jwt(header: dict, payload: dict) -> str:
+    """A JWT with an empty signature (`alg: none`, RFC 7519 §6)."""
+    return f"{_b64encode(json.dumps(header).encode())}.{_b64encode(json.dumps(payload).encode())}."
+
+
 def forge_signature(token: str) -> str:
     """Same header and claims, signature bytes flipped: must be rejected (401)."""
     header, payload, signature = token.split(".")

@@ -92,7 +92,9 @@ struct Serve: AsyncParsableCommand {
         if development {
             let pair = KeyService.generateDevelopmentPair()
             (key, secret) = (pair.apiKey, pair.apiSecret)
-            logger.warning("no API key configured: generated a development pair; anyone who can reach the HTTP port can get a token",
+            logger.warning(Self.isLoopback(bind)
+                           ? "no API key configured: generated a development pair; anyone on this machine can get a token"
+                           : "no API key configured: generated a development pair; /v1/dev/token is off on \(bind), mint tokens with `cascade token`",
                            metadata: ["api_key": "\(pair.apiKey)", "api_secret": "\(pair.apiSecret)"])
         }
         guard let key, let secret else { throw ValidationError("give both --api-key and --api-secret, or neither") }
@@ -121,7 +123,9 @@ struct Serve: AsyncParsableCommand {
         let control = ControlPlane(configuration: controlConfiguration, media: node, keys: keys, logger: logger)
 
         let router = Router()
-        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: development, turn: controlConfiguration.turn)
+        // `/v1/dev/token` hands out any identity: only where nobody else can reach it.
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: development && Self.isLoopback(bind),
+                        turn: controlConfiguration.turn)
             .register(on: router)
         // The meeting app (`/`, `/r/{room}`, `/app/…`) and `POST /v1/rooms/{room}/join`.
         control.register(on: router)
@@ -148,5 +152,10 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         await node.shutdown()
+    }
+
+    /// 127.0.0.0/8, ::1 or localhost: an address only this machine reaches.
+    static func isLoopback(_ address: String) -> Bool {
+        address == "localhost" || address == "::1" || address.hasPrefix("127.")
     }
 }

@@ -106,7 +106,7 @@ async function boot(params) {
       screen: null,
     },
   });
-  await join(params);
+  await join();
 }
 
 /** Errors nobody caught: said in a toast (and the console), so nothing fails silently. */

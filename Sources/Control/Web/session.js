@@ -10,14 +10,17 @@ import { subscribeAll, forgetPublications, refreshCounters } from "./subscriptio
 import { recoverMedia, healMedia, peerConnections } from "./recovery.js";
 import { onEvent } from "./events.js";
 import { fatal, untilEnd } from "./ending.js";
+import { takeTokenFromAddress } from "./urltoken.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Joins with the token of ?token= (or an open-join one), then publishes and subscribes. */
-export async function join(params) {
+export async function join() {
   store.update({ phase: "joining", screen: "joining" });
   try {
-    const given = params.get("token");
+    let storage = null;
+    try { storage = window.sessionStorage; } catch { /* blocked by the browser's settings */ }
+    const given = takeTokenFromAddress(location.href, storage, (address) => history.replaceState(history.state, "", address));
     store.update({ tokenFromURL: !!given });
     store.update({ token: given || await openJoinToken() });
     await connect(null);
