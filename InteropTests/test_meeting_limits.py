@@ -91,3 +91,21 @@ def test_too_many_rooms_then_a_room_closes(base_url):
             await b.leave()
 
     asyncio.run(scenario())
+
+
+def test_a_socket_that_never_joins_is_closed(base_url):
+    """A WebSocket that opens /rtc and never sends `join` holds no slot for long: after 10 s the
+    server says `not_joined` and closes it with 1008. A ping meanwhile does not count as joining."""
+    async def scenario():
+        client = await SignalingClient.open(ws_url(base_url), label="idle")
+        started = asyncio.get_running_loop().time()
+        await client.send({"type": "ping", "id": 1})
+        code = await client.wait_closed(timeout=20)
+        waited = asyncio.get_running_loop().time() - started
+        errors = [m for m in client.messages("error") if m.get("code") == "not_joined"]
+        return code, waited, errors
+
+    code, waited, errors = asyncio.run(scenario())
+    assert code == 1008, f"closed with {code}"
+    assert waited >= 9, f"closed after {waited:.1f} s, before the 10 s join deadline"
+    assert len(errors) == 2, f"expected not_joined for the ping and at the deadline: {errors}"

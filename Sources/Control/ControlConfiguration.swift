@@ -27,6 +27,8 @@ public struct ControlConfiguration: Sendable {
     public var messageBurst = 100
     /// Frames queued for one socket before the server gives up on it as too slow.
     public var outboundQueueLimit = 512
+    /// A socket that has not joined this long after it opened is closed (1008).
+    public var joinTimeoutSeconds: Double = 10
     /// How long the name of an ended room refuses joins (`room_ended`).
     public var endedRoomRetentionSeconds: Double = 300
     /// How often active speakers are computed while a room has audio (docs: at most 4×/s).

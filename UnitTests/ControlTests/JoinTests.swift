@@ -71,6 +71,25 @@ final class JoinTests: XCTestCase {
         XCTAssertFalse(client.outbox.isFinished, "not_joined keeps the socket open")
     }
 
+    /// The join deadline (SignalingSocket calls this `joinTimeoutSeconds` after the socket
+    /// opened): a socket that sent no `join` — other messages do not count — is closed with
+    /// 1008 after a `not_joined`; a joined one is left alone.
+    func testASocketThatDoesNotJoinInTimeIsClosed() async throws {
+        let server = try await TestServer()
+        let idle = server.connect()
+        _ = await idle.request(["type": "ping", "id": 1])
+        await idle.session.closeUnlessJoined()
+        let sent = idle.received()
+        XCTAssertEqual(sent.first?.string("code"), "not_joined")
+        XCTAssertEqual(sent.last?.closeCode, 1008)
+
+        let ada = try await server.joined(name: "Ada")
+        _ = ada.received()
+        await ada.session.closeUnlessJoined()
+        XCTAssertTrue(ada.received().isEmpty, "a joined socket stays")
+        XCTAssertFalse(ada.outbox.isFinished)
+    }
+
     func testUnsupportedProtocolCloses() async throws {
         let server = try await TestServer()
         let client = server.connect()

@@ -27,7 +27,15 @@ struct SignalingSocket {
                 await Self.read(inbound, maxBytes: maxBytes, into: session)
                 return .inboundEnded
             }
-            if await group.next() == .sentClose {
+            let joinTimeout = service.configuration.joinTimeoutSeconds
+            group.addTask {
+                try? await Task.sleep(for: .seconds(joinTimeout))
+                if !Task.isCancelled { await session.closeUnlessJoined() }  // its close frame ends the writer
+                return .joinDeadlinePassed
+            }
+            var ending = await group.next()
+            while ending == .joinDeadlinePassed { ending = await group.next() }
+            if ending == .sentClose {
                 // RFC 6455 §7.1.1: after our close frame, keep reading until the peer answers
                 // with its own (which ends `inbound`). Cancelling the reader now would end the
                 // inbound stream at once, and Hummingbird would close the channel with our
@@ -52,6 +60,8 @@ struct SignalingSocket {
         case transportFailed
         case inboundEnded
         case timedOut
+        /// Not an ending: the join deadline was checked.
+        case joinDeadlinePassed
     }
 
     private static func write(outbox: Outbox, to outbound: WebSocketOutboundWriter, closeTransport: @Sendable () -> Void) async -> Ending {

@@ -32,6 +32,8 @@ actor SignalingSession {
     private var logger: Logger
 
     private let clientAddress: String?
+    /// A `join` arrived (it may still be checking the token or placing the participant).
+    private var joinReceived = false
 
     init(service: SignalingService, outbox: Outbox, clientAddress: String? = nil) {
         self.service = service
@@ -94,6 +96,7 @@ actor SignalingSession {
             guard case .join(let join) = incoming.message else {
                 return send(.notJoined, "send 'join' first", re: incoming.id)
             }
+            joinReceived = true
             await handleJoin(join, re: incoming.id)
         case .joined(let room, let participantID):
             if case .leave = incoming.message {
@@ -105,6 +108,14 @@ actor SignalingSession {
     }
 
     /// The transport is gone (closed by either side, or failed).
+    /// Called `joinTimeoutSeconds` after the socket opened: one that sent no `join` is closed
+    /// (1008), so idle sockets hold no connection slot. Other messages do not count as joining.
+    func closeUnlessJoined() async {
+        guard case .connected = state, !joinReceived else { return }
+        send(.notJoined, "no 'join' within \(Int(service.configuration.joinTimeoutSeconds)) s of connecting; closing", re: nil)
+        await close(code: SignalingCloseCode.policyViolation, reason: "join timeout")
+    }
+
     func transportClosed() async {
         let previous = state
         state = .closed
