@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -59,7 +58,7 @@ if os.environ.get(NETNS_ENV) == "inside":
 
 from harness import cascade  # noqa: E402
 from harness import chromium  # noqa: E402
-from harness import require  # noqa: E402
+from harness import meeting  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -78,18 +77,8 @@ def cascade_server(request, artifacts):
     """A `cascade serve` on 127.0.0.1 (free HTTP and media ports, temporary data dir) for one
     test module, its stderr in artifacts/interop/server-<module>.log. Killed by PID at teardown;
     teardown fails if the server died during the module (a crash is a finding)."""
-    binary = require.cascade_binary()
-    module = request.module.__name__.rsplit(".", 1)[-1]
-    with tempfile.TemporaryDirectory(prefix="cascade-interop-") as data_dir:
-        server = cascade.CascadeServer(Path(data_dir), artifacts / f"server-{module}.log", binary)
-        server.start()
-        try:
-            yield server
-        finally:
-            died = not server.alive()
-            status = server.stop()
-            if died:
-                pytest.fail(f"cascade serve died during {module} (exit {status}); log tail:\n{server.log_tail()}")
+    with meeting.running_server(artifacts, request.module.__name__.rsplit(".", 1)[-1]) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

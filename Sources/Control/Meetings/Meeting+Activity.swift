@@ -93,10 +93,11 @@ extension Meeting {
     /// told, as for an unpublish, and their subscriptions to it end.
     func endPublicationsGone(from nodes: Set<String>, among candidates: Set<String>, present: Set<String>) {
         for index in participants.indices where nodes.contains(participants[index].mediaNode) {
-            let gone = participants[index].publications.filter { candidates.contains($0.id) && !present.contains($0.id) }
+            let isGone = { (publication: SharedMedia) in candidates.contains(publication.id) && !present.contains(publication.id) }
+            let gone = participants[index].publications.filter(isGone)
             guard !gone.isEmpty else { continue }
             let participantID = participants[index].id
-            participants[index].publications.removeAll { publication in gone.contains { $0.id == publication.id } }
+            participants[index].publications.removeAll(where: isGone)
             for publication in gone {
                 logger.info("publication ended on its media node", metadata: [
                     "participant": "\(participantID)", "publication": "\(publication.id)",
