@@ -69,6 +69,14 @@ let package = Package(
         .target(name: "Auth", dependencies: [.product(name: "JWTKit", package: "jwt-kit"),
                                              .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/Auth", swiftSettings: swiftSettings),
+        // L2 HTTPGuard: every listener's bounds on slow, oversized and non-HTTP requests.
+        .target(name: "HTTPGuard", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        ], path: "Sources/HTTPGuard", swiftSettings: swiftSettings),
 
         // The media API: what signaling asks of a media node (publish/subscribe by resource id),
         // in-process or over HTTP.
@@ -97,7 +105,8 @@ let package = Package(
 
         // L3 MediaServer: sockets, timers, HTTP.
         .target(name: "MediaServer", dependencies: [
-            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Negotiation", "Auth", "MediaAPI", "Cascade",
+            "CShims", "STUN", "RTP", "SDP", "ICE", "DTLS", "SRTP", "PeerConnection", "SFU", "Negotiation", "Auth", "HTTPGuard",
+            "MediaAPI", "Cascade",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -113,7 +122,7 @@ let package = Package(
         // credentials, open-join tokens and the meeting web app. Reaches media only via MediaAPI.
         .target(name: "Control", dependencies: [
             "Deployment",
-            "MediaAPI", "Auth",
+            "MediaAPI", "Auth", "HTTPGuard",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -140,7 +149,7 @@ let package = Package(
 
         // L4 the executable.
         .executableTarget(name: "cascade", dependencies: [
-            "MediaServer", "MediaAPI", "Auth", "Bench", "Cascade", "Control", "Deployment",
+            "MediaServer", "MediaAPI", "Auth", "Bench", "Cascade", "Control", "Deployment", "HTTPGuard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/cascade", swiftSettings: swiftSettings),
@@ -156,6 +165,14 @@ let package = Package(
         .testTarget(name: "NegotiationTests", dependencies: ["Negotiation", "RTP", "SDP", "SFU"], path: "UnitTests/NegotiationTests",
                     swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth"], path: "UnitTests/AuthTests"),
+        // Every route of the three listening commands against AuthorizationTable.
+        .testTarget(name: "CommandTests", dependencies: [
+            "cascade", "Auth", "Cascade", "Control", "Deployment", "HTTPGuard", "MediaAPI", "MediaServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "UnitTests/CommandTests", swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPGuardTests", dependencies: ["HTTPGuard"], path: "UnitTests/HTTPGuardTests",
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ControlTests", dependencies: [
             "Control", "MediaAPI", "Auth",
             .product(name: "Hummingbird", package: "hummingbird"),

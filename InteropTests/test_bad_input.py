@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from harness import cascade, flood, metrics
-from harness.aiortc_peers import WhepSubscriber, WhipPublisher, measure_coverage
+from harness.aiortc_peers import WhepSubscriber, WhipPublisher, measure_coverage, whip_offer_sdp
 
 pytestmark = pytest.mark.server
 
@@ -32,14 +32,7 @@ ROOM = "bad-input-room"
 
 @pytest.fixture(scope="module")
 def offer_sdp() -> str:
-    """A valid aiortc WHIP offer (VP8 + Opus, max-bundle); its peer connection is closed again."""
-    async def make():
-        publisher = WhipPublisher()
-        try:
-            return await publisher.create_offer()
-        finally:
-            await publisher.close()
-    return asyncio.run(make())
+    return whip_offer_sdp()
 
 
 @pytest.fixture(scope="module")
@@ -245,15 +238,16 @@ def test_spoofed_dtls_and_srtp_from_the_peers_address_end_nothing(cascade_server
 def test_udp_flood_while_session_runs(cascade_server):
     server = cascade_server
     room = "flood-room"
+    operator = server.service_token()
 
     async def run():
         async with _call(server, room) as (publisher, subscriber):
-            before = metrics.scrape(server.base_url)
+            before = metrics.scrape(server.base_url, operator)
             flooding = asyncio.create_task(asyncio.to_thread(
                 flood.udp_flood, "127.0.0.1", server.media_port, count=20000, seconds=6, seed=99))
             result = await measure_coverage(publisher, [subscriber], seconds=6)
             sent = await flooding
-            return result, sent, before, metrics.scrape(server.base_url), subscriber.pc.connectionState
+            return result, sent, before, metrics.scrape(server.base_url, operator), subscriber.pc.connectionState
 
     (start, end, [coverage]), sent, before, after, state = asyncio.run(run())
     assert server.alive(), f"server died under the flood; log tail:\n{server.log_tail()}"
@@ -261,4 +255,4 @@ def test_udp_flood_while_session_runs(cascade_server):
     assert state == "connected", f"subscriber {state} after the flood"
     assert coverage >= 0.9, f"subscriber decoded {coverage:.0%} of frames {start}..{end} during the flood"
     assert metrics.increase(before, after, metrics.UDP_DROPPED) > 0, f"{metrics.UDP_DROPPED} did not rise"
-    requests.get(f"{server.base_url}/metrics", timeout=5).raise_for_status()
+    requests.get(f"{server.base_url}/healthz", timeout=5).raise_for_status()

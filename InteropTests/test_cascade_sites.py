@@ -132,10 +132,13 @@ class Participants:
             log.close()
 
 
-def metric(url: str, name: str) -> float:
-    """The sum of a Prometheus counter's samples at `url`/metrics (0 when absent)."""
+def metric(url: str, name: str, token: str) -> float:
+    """The sum of a Prometheus counter's samples at `url`/metrics (0 when absent), read with a
+    service token."""
     total = 0.0
-    for line in requests.get(f"{url}/metrics", timeout=5).text.splitlines():
+    response = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    response.raise_for_status()
+    for line in response.text.splitlines():
         if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
             total += float(line.rsplit(" ", 1)[1])
     return total
@@ -343,7 +346,8 @@ def test_wan_loss_is_repaired_hop_by_hop(hybrid):
             time.sleep(2)
             before_stats = participants.stats()
             before = participants.received(before_stats)
-            counters = {node: {name: metric(cluster.url(node), name) for name in
+            operator = cluster.token("*", "interop-operator", admin=True)
+            counters = {node: {name: metric(cluster.url(node), name, operator) for name in
                                ("cascade_nack_received_total", "cascade_nack_sent_total", "cascade_rtx_sent_total")}
                         for node in ("office-1", "cloud-1")}
             time.sleep(10)
@@ -365,7 +369,7 @@ def test_wan_loss_is_repaired_hop_by_hop(hybrid):
             (ARTIFACTS / "wan-loss-smoothness.json").write_text(json.dumps(smooth, indent=2))
             assert len(smooth) == 8, smooth
             assert all(share >= 0.9 for share in smooth.values()), f"decoded share of sent frames over the lossy WAN: {smooth}"
-            delta = {node: {name: metric(cluster.url(node), name) - value for name, value in values.items()}
+            delta = {node: {name: metric(cluster.url(node), name, operator) - value for name, value in values.items()}
                      for node, values in counters.items()}
             for node in ("office-1", "cloud-1"):
                 assert delta[node]["cascade_nack_sent_total"] > 0, f"{node} NACKed nothing over the link: {delta}"

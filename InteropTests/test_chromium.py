@@ -26,7 +26,7 @@ def test_chromium_publishes_chromium_plays_and_bitrate_climbs(cascade_server, ch
     player = chromium_factory("player")
     # Any page on the server's origin will do: same-origin fetch, secure context (127.0.0.1).
     for driver in (publisher, player):
-        chromium.open_origin(driver, f"{server.base_url}/metrics")
+        chromium.open_origin(driver, f"{server.base_url}/healthz")
 
     published = chromium.call(publisher, "publish", "pub", server.base_url, ROOM,
                               server.token(ROOM, "chromium-publisher", publish=True), chromium.CAMERA)

@@ -29,7 +29,7 @@ def test_chromium_restarts_ice_over_patch_and_media_carries_on(cascade_server, c
     publisher = chromium_factory("publisher")
     player = chromium_factory("player")
     for driver in (publisher, player):
-        chromium.open_origin(driver, f"{server.base_url}/metrics")
+        chromium.open_origin(driver, f"{server.base_url}/healthz")
 
     published = chromium.call(publisher, "publish", "pub", server.base_url, ROOM,
                               server.token(ROOM, "restart-publisher", publish=True), chromium.CAMERA)

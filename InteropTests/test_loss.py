@@ -39,6 +39,8 @@ def test_loss_between_publisher_and_server(cascade_server):
     room = "loss-publisher-leg"
     relay = LossyUdpRelay(("127.0.0.1", server.media_port), seed=5).start()
 
+    operator = server.service_token()
+
     async def run():
         publisher = WhipPublisher()
         subscribers = [WhepSubscriber() for _ in range(2)]
@@ -50,12 +52,12 @@ def test_loss_between_publisher_and_server(cascade_server):
                                        server.token(room, f"subscriber-{index}", subscribe=True))
             for subscriber in subscribers:
                 await subscriber.wait_first_frame()
-            before = metrics.scrape(server.base_url)
+            before = metrics.scrape(server.base_url, operator)
             relay.loss = LOSS
             result = await measure_coverage(publisher, subscribers, seconds=8)
             relay.loss = 0.0
             await asyncio.sleep(1)
-            return result, before, metrics.scrape(server.base_url)
+            return result, before, metrics.scrape(server.base_url, operator)
         finally:
             await asyncio.gather(publisher.close(), *(s.close() for s in subscribers))
 
@@ -76,6 +78,8 @@ def test_loss_between_server_and_one_subscriber(cascade_server):
     room = "loss-subscriber-leg"
     relay = LossyUdpRelay(("127.0.0.1", server.media_port), seed=6).start()
 
+    operator = server.service_token()
+
     async def run():
         publisher, subscriber = WhipPublisher(), WhepSubscriber()
         try:
@@ -84,12 +88,12 @@ def test_loss_between_server_and_one_subscriber(cascade_server):
                                    server.token(room, "lossy-subscriber", subscribe=True),
                                    rewrite_answer=_via(relay, server.media_port))
             await subscriber.wait_first_frame()
-            before = metrics.scrape(server.base_url)
+            before = metrics.scrape(server.base_url, operator)
             relay.loss = LOSS
             result = await measure_coverage(publisher, [subscriber], seconds=8)
             relay.loss = 0.0
             await asyncio.sleep(1)
-            return result, before, metrics.scrape(server.base_url)
+            return result, before, metrics.scrape(server.base_url, operator)
         finally:
             await asyncio.gather(publisher.close(), subscriber.close())
 

@@ -108,7 +108,7 @@ def browsers(site, artifacts, request):
         browser = netns.NetnsChromium(client, artifacts / f"{name}.chromedriver.log", insecure_origin_ok=server.base_url)
         started.append(browser)
         driver = browser.start()
-        chromium.open_origin(driver, f"{server.base_url}/metrics")
+        chromium.open_origin(driver, f"{server.base_url}/healthz")
         driver.execute_script(PC_SHIM)
         if pc_config:
             driver.execute_script("window.__cascadePcConfig = arguments[0];", pc_config)

@@ -311,6 +311,18 @@ class WhepSubscriber(_Session):
 
 # --- measurement ------------------------------------------------------------------------------
 
+def whip_offer_sdp() -> str:
+    """A valid aiortc WHIP offer (VP8 + Opus, max-bundle) whose peer connection is closed again:
+    nobody answers its ICE, so sessions made from it never connect."""
+    async def make():
+        publisher = WhipPublisher()
+        try:
+            return await publisher.create_offer()
+        finally:
+            await publisher.close()
+    return asyncio.run(make())
+
+
 async def measure_coverage(publisher: WhipPublisher, subscribers: list[WhepSubscriber],
                            seconds: float, drain: float = 1.5) -> tuple[int, int, list[float]]:
     """Waits until every subscriber decoded a frame, then counts which of the frames the

@@ -123,6 +123,10 @@ class CascadeServer:
               ttl: int | None = None, admin: bool = False) -> str:
         return mint_token(self.api_key, self.api_secret, room, identity, publish, subscribe, ttl, self.binary, admin)
 
+    def service_token(self) -> str:
+        """Every room, admin: what an operator (or Prometheus, for /metrics) holds."""
+        return self.token("*", "interop-operator", admin=True)
+
 
 def mint_token(api_key: str, api_secret: str, room: str, identity: str, publish: bool = False,
                subscribe: bool = False, ttl: int | None = None, binary: Path | None = None,

@@ -43,8 +43,10 @@ def parse(text: str) -> dict[str, float]:
     return totals
 
 
-def scrape(base_url: str) -> dict[str, float]:
-    response = requests.get(f"{base_url}/metrics", timeout=5)
+def scrape(base_url: str, token: str) -> dict[str, float]:
+    """/metrics with a service token (`cascade token --room '*' --admin`): only an operator
+    may read them."""
+    response = requests.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5)
     response.raise_for_status()
     return parse(response.text)
 

@@ -62,6 +62,12 @@ final class BenchClients: @unchecked Sendable {
             expiresAt: Date().addingTimeInterval(3600)))
     }
 
+    /// A service token (every room, admin) signed with the same key pair, for `/metrics`.
+    static func serviceToken(apiKey: String, apiSecret: String) async throws -> String {
+        let keys = try await KeyService(apiKey: apiKey, apiSecret: apiSecret)
+        return try await keys.sign(.service(apiKey: apiKey, identity: "bench", expiresAt: Date().addingTimeInterval(3600)))
+    }
+
     init(token: String, room: String, clientThreads: Int, videoBitrateBps: Int, decryptEvery: Int, groups: Int) throws {
         self.room = room
         self.videoBitrateBps = videoBitrateBps

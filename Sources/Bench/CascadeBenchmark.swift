@@ -95,6 +95,7 @@ public enum CascadeBenchmark {
     public static func run(_ options: CascadeOptions, progress: @escaping @Sendable (String) -> Void) async throws -> CascadeResult {
         let pair = KeyService.generateDevelopmentPair()
         let token = try await BenchClients.token(apiKey: pair.apiKey, apiSecret: pair.apiSecret, room: options.room)
+        let serviceToken = try await BenchClients.serviceToken(apiKey: pair.apiKey, apiSecret: pair.apiSecret)
         let directory = try ServerProcess.makeDirectory()
         let deployment = try BenchDeployment.loopback(ids: nodeIDs)
         let config = try deployment.write(into: directory)
@@ -103,7 +104,7 @@ public enum CascadeBenchmark {
                                     directory: directory)
         }
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        let https = nodes.map { NodeHTTP(client: httpClient, host: "127.0.0.1", port: $0.httpPort) }
+        let https = nodes.map { NodeHTTP(client: httpClient, host: "127.0.0.1", port: $0.httpPort, serviceToken: serviceToken) }
         let clients = try BenchClients(token: token, room: options.room, clientThreads: options.clientThreads,
                                        videoBitrateBps: options.videoBitrateBps, decryptEvery: options.decryptEvery,
                                        groups: 2)

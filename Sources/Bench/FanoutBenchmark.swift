@@ -62,9 +62,10 @@ public enum FanoutBenchmark {
     public static func run(_ options: FanoutOptions, progress: @escaping @Sendable (String) -> Void) async throws -> FanoutResult {
         let pair = KeyService.generateDevelopmentPair()
         let token = try await BenchClients.token(apiKey: pair.apiKey, apiSecret: pair.apiSecret, room: options.room)
+        let serviceToken = try await BenchClients.serviceToken(apiKey: pair.apiKey, apiSecret: pair.apiSecret)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         let server = try ServerProcess.serve(apiKey: pair.apiKey, apiSecret: pair.apiSecret, workers: 1)
-        let http = NodeHTTP(client: httpClient, host: "127.0.0.1", port: server.httpPort)
+        let http = NodeHTTP(client: httpClient, host: "127.0.0.1", port: server.httpPort, serviceToken: serviceToken)
         let clients = try BenchClients(token: token, room: options.room, clientThreads: options.clientThreads,
                                        videoBitrateBps: options.videoBitrateBps, decryptEvery: options.decryptEvery,
                                        groups: 1)

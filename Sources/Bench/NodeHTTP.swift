@@ -16,6 +16,8 @@ struct NodeHTTP: Sendable {
     let client: HTTPClient
     let host: String
     let port: Int
+    /// A service token, for `/metrics` (only an operator may read it).
+    let serviceToken: String
 
     static let timeout = TimeAmount.seconds(10)
     static let maximumBodyBytes = 16 << 20

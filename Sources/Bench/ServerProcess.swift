@@ -87,7 +87,9 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The server's counters from /metrics, e.g. `cascade_rtp_forwarded_packets_total`.
     func metrics(http: NodeHTTP) async throws -> [String: Double] {
-        Self.parseMetrics(try await http.request(.GET, "/metrics").bodyText)
+        let response = try await http.request(.GET, "/metrics", headers: [("Authorization", "Bearer \(http.serviceToken)")])
+        guard response.status == 200 else { throw BenchError.server("\(name) answered /metrics with \(response.status)") }
+        return Self.parseMetrics(response.bodyText)
     }
 
     /// Binds port 0 on 127.0.0.1 and returns what the kernel chose (a small race, fine for a benchmark).

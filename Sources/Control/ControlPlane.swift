@@ -2,6 +2,7 @@ import Auth
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import HTTPGuard
 import Logging
 import MediaAPI
 
@@ -46,14 +47,13 @@ public final class ControlPlane: Sendable {
         -> (@Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async -> Void)?
 
     /// The HTTP/1.1 server for `Application(server:)`: plain HTTP for every route, plus the
-    /// WebSocket upgrade of `GET /rtc` (and of `other`, when given). `http1` carries the HTTP
-    /// settings the application would otherwise pass to `.http1(configuration:)`.
-    public func httpServer(http1: HTTP1Channel.Configuration = .init(), other: WebSocketEndpoint? = nil) -> HTTPServerBuilder {
+    /// WebSocket upgrade of `GET /rtc` (and of `other`, when given), within `limits`.
+    public func httpServer(limits: HTTPLimits = HTTPLimits(), other: WebSocketEndpoint? = nil) -> HTTPServerBuilder {
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(15)),
             closeTimeout: .seconds(5))
-        return .http1WebSocketUpgrade(configuration: .init(http1: http1, ws: webSocket)) { [self] request, channel, _ in
+        return .guardedWebSocketUpgrade(limits: limits, webSocket: webSocket) { [self] request, channel, _ in
             guard Self.isSignalingPath(request.path) else {
                 guard let handler = await other?(request) else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }

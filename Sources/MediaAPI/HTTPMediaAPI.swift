@@ -117,6 +117,7 @@ public struct HTTPMediaAPI: MediaAPI {
         case (404, _): return .notFound(reason)
         case (412, _): return .preconditionFailed(reason)
         case (428, _): return .preconditionRequired(reason)
+        case (429, _): return .tooManySessions(reason)
         case (503, _): return .capacity(reason)
         default: return .internalFailure("media node answered \(status): \(reason)")
         }

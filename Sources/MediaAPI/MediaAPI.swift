@@ -170,7 +170,11 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     case unacceptableOffer(String)
     case noCommonCodec(String)
     case notFound(String)
+    /// The node is full (503 with `Retry-After`).
     case capacity(String)
+    /// The caller (an identity or an address) holds as many sessions as it may (429 with
+    /// `Retry-After`).
+    case tooManySessions(String)
     /// A PATCH without `If-Match` (RFC 9725 §4.4: 428).
     case preconditionRequired(String)
     /// A PATCH whose `If-Match` names another version of the session (412).
@@ -184,6 +188,7 @@ public enum MediaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCommonCodec(let reason): "no common codec: \(reason)"
         case .notFound(let what): "not found: \(what)"
         case .capacity(let reason): "over capacity: \(reason)"
+        case .tooManySessions(let reason): "too many sessions: \(reason)"
         case .preconditionRequired(let reason): "precondition required: \(reason)"
         case .preconditionFailed(let reason): "precondition failed: \(reason)"
         case .internalFailure(let reason): "internal error: \(reason)"

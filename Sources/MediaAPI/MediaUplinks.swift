@@ -86,16 +86,6 @@ public actor MediaUplinks {
         }
     }
 
-    /// HTTP/1.1 with only the uplink upgrade, for a server that serves nothing else on the port.
-    public nonisolated func httpServer(http1: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        let webSocket = WebSocketServerConfiguration(maxFrameSize: UplinkWire.maxMessageBytes,
-                                                     autoPing: .enabled(timePeriod: UplinkWire.pingInterval), closeTimeout: .seconds(2))
-        return .http1WebSocketUpgrade(configuration: .init(http1: http1, ws: webSocket)) { [self] request, _, _ in
-            guard let handler = await upgrade(request) else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }
-        }
-    }
-
     // MARK: - Using
 
     /// The media API of `node` while its uplink is open; nil while it is not.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Control
 import Deployment
 import Foundation
+import HTTPGuard
 import Hummingbird
 import Logging
 import MediaAPI
@@ -22,6 +23,8 @@ struct ControlCommand: AsyncParsableCommand {
 
     @Option(help: "HTTP port (default: the port of control.url in the file).")
     var httpPort: Int?
+
+    @OptionGroup var http: HTTPLimitOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -70,13 +73,10 @@ struct ControlCommand: AsyncParsableCommand {
         }
         defer { watcher.cancel() }
 
-        let router = Router(context: ControlRequestContext.self)
-        control.register(on: router)
-        control.registerNodeSelection(on: router, nodes: nodes)
-        router.get("/healthz") { _, _ in "ok" }
+        let router = Self.router(control: control, nodes: nodes)
         let app = Application(
             router: router,
-            server: control.httpServer(other: { request in await uplinks.upgrade(request) }),
+            server: control.httpServer(limits: http.limits, other: { request in await uplinks.upgrade(request) }),
             configuration: .init(address: .hostname(host, port: port), serverName: "cascade-control"),
             onServerRunning: { _ in
                 logger.info("control running", metadata: [
@@ -87,5 +87,14 @@ struct ControlCommand: AsyncParsableCommand {
         try await app.runService()
         await nodes.stop()
         await uplinks.shutdown()
+    }
+
+    /// Every HTTP route of `cascade control` (AuthorizationTable names each).
+    static func router(control: ControlPlane, nodes: DeploymentMediaNodes) -> Router<ClientRequestContext> {
+        let router = Router(context: ClientRequestContext.self)
+        control.register(on: router)
+        control.registerNodeSelection(on: router, nodes: nodes)
+        router.get("/healthz") { _, _ in "ok" }
+        return router
     }
 }

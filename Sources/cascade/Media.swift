@@ -3,6 +3,7 @@ import Auth
 import Cascade
 import Deployment
 import Foundation
+import HTTPGuard
 import Hummingbird
 import Logging
 import MediaAPI
@@ -22,6 +23,10 @@ struct Media: AsyncParsableCommand {
 
     @Option(help: "Number of media workers (event loops); every node of a deployment must use the same number.")
     var workers: Int = 1
+
+    @OptionGroup var http: HTTPLimitOptions
+
+    @OptionGroup var sessions: SessionLimitOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -58,6 +63,7 @@ struct Media: AsyncParsableCommand {
         configuration.advertisedHost = entry.advertise.first
         configuration.workers = workers
         configuration.iceTCP = !noIceTcp
+        configuration.sessionLimits = sessions.limits
         let mediaNode = try MediaNode(configuration: configuration, logger: logger)
         try await mediaNode.start()
 
@@ -88,13 +94,11 @@ struct Media: AsyncParsableCommand {
         }
         defer { uplink?.cancel() }
 
-        let router = Router()
-        MediaHTTPRoutes(node: mediaNode, keys: keys, developmentTokens: false).register(on: router)
-        links.register(on: router)
+        let router = Self.router(node: mediaNode, keys: keys, links: links)
         let port = entry.httpPort
         let app = Application(
             router: router,
-            server: links.httpServer(),
+            server: links.httpServer(limits: http.limits),
             configuration: .init(address: .hostname(entry.bind, port: port), serverName: "cascade-media"),
             onServerRunning: { _ in
                 logger.info("media node running", metadata: [
@@ -120,6 +124,14 @@ extension Media {
         RoutingPlan(node: node,
                     nodes: deployment.nodes.map { CascadePeer(id: $0.id, url: $0.url?.description, reachable: $0.reachable) },
                     mayLink: deployment.mayLink)
+    }
+
+    /// Every HTTP route of `cascade media` (AuthorizationTable names each).
+    static func router(node: MediaNode, keys: KeyService, links: CascadeLinks) -> Router<ClientRequestContext> {
+        let router = Router(context: ClientRequestContext.self)
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: false).register(on: router)
+        links.register(on: router)
+        return router
     }
 }
 

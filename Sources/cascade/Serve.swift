@@ -2,6 +2,7 @@ import ArgumentParser
 import Auth
 import Control
 import Foundation
+import HTTPGuard
 import Hummingbird
 import Logging
 import MediaAPI
@@ -37,6 +38,10 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Directory for data (created if missing).")
     var dataDir: String = "./data"
+
+    @OptionGroup var http: HTTPLimitOptions
+
+    @OptionGroup var sessions: SessionLimitOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -111,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         configuration.advertisedHost = advertise
         configuration.workers = workers
         configuration.iceTCP = !noIceTcp
+        configuration.sessionLimits = sessions.limits
         let node = try MediaNode(configuration: configuration, logger: logger)
         try await node.start()
 
@@ -122,20 +128,16 @@ struct Serve: AsyncParsableCommand {
         controlConfiguration.turnSecret = turnSecret ?? environment["CASCADE_TURN_SECRET"]
         let control = ControlPlane(configuration: controlConfiguration, media: node, keys: keys, logger: logger)
 
-        let router = Router()
         // `/v1/dev/token` hands out any identity: only where nobody else can reach it.
-        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: development && Self.isLoopback(bind),
-                        turn: controlConfiguration.turn)
-            .register(on: router)
-        // The meeting app (`/`, `/r/{room}`, `/app/…`) and `POST /v1/rooms/{room}/join`.
-        control.register(on: router)
+        let router = Self.router(node: node, keys: keys, developmentTokens: development && Self.isLoopback(bind),
+                                 turn: controlConfiguration.turn, control: control)
         let host = bind
         let port = httpPort
         let shown = configuration.candidateHost
         // HTTP/1.1 plus the WebSocket upgrade of `GET /rtc` (signaling).
         let app = Application(
             router: router,
-            server: control.httpServer(),
+            server: control.httpServer(limits: http.limits),
             configuration: .init(address: .hostname(host, port: port), serverName: "cascade"),
             onServerRunning: { _ in
                 logger.info("cascade is running", metadata: ["url": "http://\(shown):\(port)/"])
@@ -152,6 +154,16 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         await node.shutdown()
+    }
+
+    /// Every HTTP route of `cascade serve` (AuthorizationTable names each): the media node's
+    /// and control's — the meeting app (`/`, `/r/{room}`, `/app/…`), `POST /v1/rooms/{room}/join`.
+    static func router(node: MediaNode, keys: KeyService, developmentTokens: Bool, turn: TURNCredentials?,
+                       control: ControlPlane) -> Router<ClientRequestContext> {
+        let router = Router(context: ClientRequestContext.self)
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: developmentTokens, turn: turn).register(on: router)
+        control.register(on: router)
+        return router
     }
 
     /// 127.0.0.0/8, ::1 or localhost: an address only this machine reaches.

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "CShims.h"
 #include <stddef.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 void cshims_BIO_set_mem_eof_return(BIO *bio, long value) { BIO_set_mem_eof_return(bio, value); }
 
@@ -45,4 +48,12 @@ _Static_assert(offsetof(cshims_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg
 
 int cshims_sendmmsg(int fd, cshims_mmsghdr *messages, unsigned int count) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, 0);
+}
+
+int cshims_malloc_trim(void) {
+#ifdef __GLIBC__
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
 }

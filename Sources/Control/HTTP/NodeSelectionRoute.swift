@@ -3,17 +3,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// A request context that knows the client's address (zone selection needs it).
-public struct ControlRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
-
-    public init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
-    }
-}
-
 extension ControlPlane {
     /// `GET /v1/nodes/select?room=R` — "which media node should I use": the node this client
     /// (by its address, against the deployment's zones) is placed on for room R, like HTTPDNS.

@@ -21,6 +21,18 @@ public enum ClientMessage: Sendable, Equatable {
     case hostEnd(HostEndMessage)
 }
 
+/// The `type` of every client message: the decoder switches over it exhaustively, so a message
+/// added here is decoded, and AuthorizationTable must say who may send it (a test checks).
+public enum ClientMessageType: String, CaseIterable, Sendable {
+    case join, publish, unpublish, subscribe, unsubscribe, pause
+    case iceRestart = "ice.restart"
+    case mute, chat, quality, ping, leave
+    case hostMute = "host.mute"
+    case hostRemove = "host.remove"
+    case hostLock = "host.lock"
+    case hostEnd = "host.end"
+}
+
 /// A decoded client frame: the message and the `id` to echo as `re`.
 public struct IncomingMessage: Sendable, Equatable {
     public var id: RequestID?
@@ -74,25 +86,26 @@ public enum MessageDecoder {
     }
 
     private static func decodeMessage(type: String, data: Data, decoder: JSONDecoder) throws -> ClientMessage {
-        switch type {
-        case "join": .join(try decoder.decode(JoinMessage.self, from: data))
-        case "publish": .publish(try decoder.decode(PublishMessage.self, from: data))
-        case "unpublish": .unpublish(try decoder.decode(UnpublishMessage.self, from: data))
-        case "subscribe": .subscribe(try decoder.decode(SubscribeMessage.self, from: data))
-        case "unsubscribe": .unsubscribe(try decoder.decode(UnsubscribeMessage.self, from: data))
-        case "pause": .pause(try decoder.decode(PauseMessage.self, from: data))
-        case "ice.restart": .iceRestart(try decoder.decode(ICERestartMessage.self, from: data))
-        case "mute": .mute(try decoder.decode(MuteMessage.self, from: data))
-        case "chat": .chat(try decoder.decode(ChatRequest.self, from: data))
-        case "quality": .quality(try decoder.decode(QualityReport.self, from: data))
-        case "ping": .ping
-        case "leave": .leave
-        case "host.mute": .hostMute(try decoder.decode(HostMuteMessage.self, from: data))
-        case "host.remove": .hostRemove(try decoder.decode(HostRemoveMessage.self, from: data))
-        case "host.lock": .hostLock(try decoder.decode(HostLockMessage.self, from: data))
-        case "host.end": .hostEnd(try decoder.decode(HostEndMessage.self, from: data))
-        default:
+        guard let kind = ClientMessageType(rawValue: type) else {
             throw SignalingError(.badMessage, "unknown type '\(type.prefix(64))'")
+        }
+        return switch kind {
+        case .join: .join(try decoder.decode(JoinMessage.self, from: data))
+        case .publish: .publish(try decoder.decode(PublishMessage.self, from: data))
+        case .unpublish: .unpublish(try decoder.decode(UnpublishMessage.self, from: data))
+        case .subscribe: .subscribe(try decoder.decode(SubscribeMessage.self, from: data))
+        case .unsubscribe: .unsubscribe(try decoder.decode(UnsubscribeMessage.self, from: data))
+        case .pause: .pause(try decoder.decode(PauseMessage.self, from: data))
+        case .iceRestart: .iceRestart(try decoder.decode(ICERestartMessage.self, from: data))
+        case .mute: .mute(try decoder.decode(MuteMessage.self, from: data))
+        case .chat: .chat(try decoder.decode(ChatRequest.self, from: data))
+        case .quality: .quality(try decoder.decode(QualityReport.self, from: data))
+        case .ping: .ping
+        case .leave: .leave
+        case .hostMute: .hostMute(try decoder.decode(HostMuteMessage.self, from: data))
+        case .hostRemove: .hostRemove(try decoder.decode(HostRemoveMessage.self, from: data))
+        case .hostLock: .hostLock(try decoder.decode(HostLockMessage.self, from: data))
+        case .hostEnd: .hostEnd(try decoder.decode(HostEndMessage.self, from: data))
         }
     }
 

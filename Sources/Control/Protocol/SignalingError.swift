@@ -20,6 +20,8 @@ public enum SignalingErrorCode: String, Sendable, Codable, CaseIterable {
     case mediaUnavailable = "media_unavailable"
     case badSDP = "bad_sdp"
     case noCommonCodec = "no_common_codec"
+    /// The participant holds as many media sessions as a media node allows one identity.
+    case tooManySessions = "too_many_sessions"
     case `internal`
 
     /// The WebSocket close code that follows the error frame, or nil when the socket stays open.
@@ -64,6 +66,7 @@ public struct SignalingError: Error, Sendable, Equatable, CustomStringConvertibl
         case .malformedOffer, .unacceptableOffer: self.init(.badSDP, error.description)
         case .noCommonCodec: self.init(.noCommonCodec, error.description)
         case .notFound: self.init(.notFound, error.description)
+        case .tooManySessions: self.init(.tooManySessions, error.description)
         case .capacity, .internalFailure: self.init(.internal, "media node: \(error.description)")
         // Control always restarts with If-Match "*"; a node that refuses it is a bug here.
         case .preconditionRequired, .preconditionFailed: self.init(.internal, "media node: \(error.description)")

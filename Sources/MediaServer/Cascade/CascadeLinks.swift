@@ -1,6 +1,7 @@
 import Auth
 import Cascade
 import Foundation
+import HTTPGuard
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -432,11 +433,12 @@ public actor CascadeLinks {
 }
 
 extension CascadeLinks {
-    /// HTTP/1.1 with the WebSocket upgrade of `GET /v1/cascade/link` (a media node alone).
-    public nonisolated func httpServer() -> HTTPServerBuilder {
+    /// HTTP/1.1 with the WebSocket upgrade of `GET /v1/cascade/link` (a media node alone), within
+    /// `limits`.
+    public nonisolated func httpServer(limits: HTTPLimits = HTTPLimits()) -> HTTPServerBuilder {
         let webSocket = WebSocketServerConfiguration(maxFrameSize: LinkChannel.maxMessageBytes,
                                                      autoPing: .enabled(timePeriod: UplinkWire.pingInterval), closeTimeout: .seconds(2))
-        return .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { [self] request, _, _ in
+        return .guardedWebSocketUpgrade(limits: limits, webSocket: webSocket) { [self] request, _, _ in
             guard let handler = await upgrade(request) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in await handler(inbound, outbound) }
         }

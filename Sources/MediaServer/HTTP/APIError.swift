@@ -41,7 +41,14 @@ public struct APIError: HTTPResponseError, Sendable {
         // WHEP/WHIP: 406 Not Acceptable when no codec is common to the offer and the server.
         case .noCommonCodec: self.init(.notAcceptable, code: "no_common_codec", reason: error.description)
         case .notFound: self.init(.notFound, code: "not_found", reason: error.description)
-        case .capacity: self.init(.serviceUnavailable, code: "over_capacity", reason: error.description)
+        // RFC 9110 §10.2.3: when to try again. A full node may have room when calls end; a
+        // caller at its limit when its unconnected sessions time out (10 s).
+        case .capacity:
+            self.init(.serviceUnavailable, code: "over_capacity", reason: error.description)
+            extraHeaders[.retryAfter] = "30"
+        case .tooManySessions:
+            self.init(.tooManyRequests, code: "too_many_sessions", reason: error.description)
+            extraHeaders[.retryAfter] = "10"
         // RFC 9725 §4.4: a PATCH without If-Match, or naming another version of the session.
         case .preconditionRequired: self.init(.preconditionRequired, code: "precondition_required", reason: error.description)
         case .preconditionFailed: self.init(.preconditionFailed, code: "precondition_failed", reason: error.description)

@@ -10,7 +10,7 @@ struct MediaAPIRoutes: Sendable {
     let api: any MediaAPI
     let keys: KeyService
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let group = router.group("/v1/media/rooms/:room")
         group.post("publications") { request, context in
             let room = try await authorize(request, context)
@@ -80,7 +80,7 @@ struct MediaAPIRoutes: Sendable {
         }
     }
 
-    private func authorize(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+    private func authorize(_ request: Request, _ context: some RequestContext) async throws -> String {
         let token = try await MediaHTTPRoutes.authenticate(request, keys: keys)
         do throws(AccessError) { try token.authorizeService() } catch { throw APIError(error) }
         return try MediaHTTPRoutes.room(context)

@@ -34,7 +34,7 @@ public struct MediaHTTPRoutes: Sendable {
         self.developmentTokens = developmentTokens
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.add(middleware: CORSMiddleware(
             allowOrigin: .all,
             allowHeaders: [.authorization, .contentType, .ifMatch, .accept],
@@ -47,7 +47,8 @@ public struct MediaHTTPRoutes: Sendable {
             let token = try await authorize(request, room: room, grant: .publish)
             let offer = try await Self.sdpBody(request)
             do throws(MediaError) {
-                let answer = try await api.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer))
+                let answer = try await node.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer),
+                                                    clientAddress: context.remoteAddress?.ipAddress)
                 return created(answer, location: "/whip/\(room)/\(answer.sessionID)", identity: token.identity)
             } catch { throw APIError(error) }
         }
@@ -75,8 +76,9 @@ public struct MediaHTTPRoutes: Sendable {
             let resource = try Self.resource(context)
             let offer = try await Self.sdpBody(request)
             do throws(MediaError) {
-                let answer = try await api.subscribe(SubscribeRequest(
-                    room: room, identity: token.identity, resourceID: resource, offerSDP: offer))
+                let answer = try await node.subscribe(
+                    SubscribeRequest(room: room, identity: token.identity, resourceID: resource, offerSDP: offer),
+                    clientAddress: context.remoteAddress?.ipAddress)
                 return created(answer, location: "/whep/\(room)/\(resource)/\(answer.sessionID)", identity: token.identity)
             } catch { throw APIError(error) }
         }
@@ -120,8 +122,12 @@ public struct MediaHTTPRoutes: Sendable {
             return try Self.json(["token": try await keys.sign(token)])
         }
 
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+        // Metrics name rooms and count everyone's sessions: an operator's, not a participant's.
+        // Prometheus sends a service token (`cascade token --room '*' --admin`, docs/security.md).
+        router.get("/metrics") { request, _ in
+            let token = try await authenticate(request)
+            do throws(AccessError) { try token.authorizeService() } catch { throw APIError(error) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: CascadeMetrics.render())))
         }
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
@@ -183,7 +189,7 @@ public struct MediaHTTPRoutes: Sendable {
         !room.isEmpty && room.count <= 64 && room.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    static func room(_ context: BasicRequestContext) throws -> String {
+    static func room(_ context: some RequestContext) throws -> String {
         let room = try context.parameters.require("room")
         guard isValidRoom(room) else {
             throw APIError(.badRequest, code: "bad_room", reason: "room names are 1–64 letters, digits, '-' or '_'")
@@ -191,7 +197,7 @@ public struct MediaHTTPRoutes: Sendable {
         return room
     }
 
-    static func resource(_ context: BasicRequestContext) throws -> ResourceID {
+    static func resource(_ context: some RequestContext) throws -> ResourceID {
         let raw = try context.parameters.require("resource")
         guard let resource = ResourceID(raw) else {
             throw APIError(.notFound, code: "not_found", reason: "no resource '\(raw)'")

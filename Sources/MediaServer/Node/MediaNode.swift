@@ -1,3 +1,4 @@
+import CShims
 import DTLS
 import Logging
 import MediaAPI
@@ -15,8 +16,11 @@ public final class MediaNode: MediaAPI {
     let workers: [MediaWorker]
     /// One certificate per node; its fingerprint goes into every answer (RFC 8122 §5).
     let certificate: DTLSCertificate
+    /// Counts sessions against `configuration.sessionLimits`.
+    let admission: SessionAdmission
     /// Set when the node cascades: subscribing to another node's publication pulls it here.
     private let cascade = Mutex<CascadeLinks?>(nil)
+    private let memoryTrim = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: MediaNodeConfiguration, logger: Logger) throws {
         precondition(configuration.workers >= 1, "a media node needs at least one worker")
@@ -24,11 +28,14 @@ public final class MediaNode: MediaAPI {
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.workers)
         self.certificate = try DTLSCertificate.generateSelfSigned()
+        let admission = SessionAdmission(limits: configuration.sessionLimits)
+        self.admission = admission
         var loops = group.makeIterator()
         var workers: [MediaWorker] = []
         for index in 0..<configuration.workers {
             guard let loop = loops.next() else { break }
-            workers.append(MediaWorker(index: index, loop: loop, configuration: configuration, logger: logger))
+            workers.append(MediaWorker(index: index, loop: loop, configuration: configuration, admission: admission,
+                                       logger: logger))
         }
         self.workers = workers
         for worker in workers { worker.certificate = certificate }
@@ -36,6 +43,24 @@ public final class MediaNode: MediaAPI {
 
     public func start() async throws {
         for worker in workers { try await worker.start() }
+        let admission = admission
+        let logger = logger
+        memoryTrim.withLock { task in
+            task = Task.detached(priority: .background) { await Self.trimMemory(admission: admission, logger: logger) }
+        }
+    }
+
+    /// Gives memory back to the system after sessions end (`MemoryTrimPolicy`), off the
+    /// workers' loops: a trim may hold malloc's locks for milliseconds.
+    private static func trimMemory(admission: SessionAdmission, logger: Logger) async {
+        var policy = MemoryTrimPolicy()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            let sessions = admission.total
+            guard policy.shouldTrim(sessions: sessions, nowNanos: MonotonicClock.nowNanos) else { continue }
+            let released = cshims_malloc_trim() == 1
+            logger.debug("memory trimmed", metadata: ["sessions": "\(sessions)", "released": "\(released)"])
+        }
     }
 
     /// Links this node to its peers (`cascade media` with a deployment file).
@@ -45,6 +70,7 @@ public final class MediaNode: MediaAPI {
     }
 
     public func shutdown() async {
+        memoryTrim.withLock { $0?.cancel() }
         if let links = cascade.withLock({ $0 }) { await links.shutdown() }
         for worker in workers { await worker.shutdown() }
         try? await group.shutdownGracefully()
@@ -63,8 +89,13 @@ public final class MediaNode: MediaAPI {
     // MARK: - MediaAPI
 
     public func publish(_ request: PublishRequest) async throws(MediaError) -> SessionAnswer {
+        try await publish(request, clientAddress: nil)
+    }
+
+    /// A WHIP client's publish: its sessions also count against the per-address limit.
+    public func publish(_ request: PublishRequest, clientAddress: String?) async throws(MediaError) -> SessionAnswer {
         let worker = worker(forRoom: request.room)
-        return try await worker.run { worker throws(MediaError) in try worker.publish(request) }
+        return try await worker.run { worker throws(MediaError) in try worker.publish(request, clientAddress: clientAddress) }
     }
 
     public func unpublish(room: String, resourceID: ResourceID) async throws(MediaError) {
@@ -73,11 +104,16 @@ public final class MediaNode: MediaAPI {
     }
 
     public func subscribe(_ request: SubscribeRequest) async throws(MediaError) -> SessionAnswer {
+        try await subscribe(request, clientAddress: nil)
+    }
+
+    /// A WHEP client's subscribe: its sessions also count against the per-address limit.
+    public func subscribe(_ request: SubscribeRequest, clientAddress: String?) async throws(MediaError) -> SessionAnswer {
         let worker = worker(forRoom: request.room)
         if request.resourceID.node != configuration.nodeID, let links = cascade.withLock({ $0 }) {
             try await links.ensureRelay(room: request.room, resourceID: request.resourceID, worker: worker)
         }
-        return try await worker.run { worker throws(MediaError) in try worker.subscribe(request) }
+        return try await worker.run { worker throws(MediaError) in try worker.subscribe(request, clientAddress: clientAddress) }
     }
 
     public func unsubscribe(room: String, sessionID: String) async throws(MediaError) {

@@ -16,6 +16,8 @@ public struct MediaNodeConfiguration: Sendable {
     /// ICE-TCP (RFC 6544): each worker also listens on TCP at its UDP port number and answers
     /// carry a passive TCP host candidate, for clients whose network blocks UDP.
     public var iceTCP: Bool = true
+    /// How many WHIP/WHEP sessions the node holds, per identity, per address and in all.
+    public var sessionLimits = SessionLimits()
 
     public init() {}
 

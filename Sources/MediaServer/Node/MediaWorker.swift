@@ -30,6 +30,9 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
     /// Which transport each datagram on the port belongs to.
     private(set) var routes = TransportRoutes()
     var sessions: [String: MediaSession] = [:]
+    /// The node's session counts (`SessionLimits`): each session takes its place when created
+    /// and gives it back when it ends.
+    let admission: SessionAdmission
     /// ICE-TCP listener and connections (MediaWorker+TCP.swift).
     let tcp = WorkerTCPState()
     var rooms: [String: Room] = [:]
@@ -52,8 +55,10 @@ final class MediaWorker: DatagramPort, PeerTransportRouter, @unchecked Sendable 
     private var tickTask: RepeatedTask?
     static let tickIntervalMillis: Int64 = 10
 
-    init(index: Int, loop: any EventLoop, configuration: MediaNodeConfiguration, logger: Logger) {
+    init(index: Int, loop: any EventLoop, configuration: MediaNodeConfiguration, admission: SessionAdmission,
+         logger: Logger) {
         self.index = index
+        self.admission = admission
         self.loop = loop
         self.configuration = configuration
         self.port = configuration.mediaPort + index

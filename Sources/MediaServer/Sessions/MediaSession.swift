@@ -17,6 +17,8 @@ class MediaSession: PeerTransportDelegate {
     private(set) var answerSDP: String
     /// RFC 9725 §4.3.1: strong, changed by every ICE restart.
     private(set) var etag: String
+    /// What this session counts against the node's `SessionLimits`; given back when it ends.
+    var quotaTicket: SessionQuota.Ticket?
 
     init(id: String, room: String, transport: PeerTransport, answer: SessionDescription, worker: MediaWorker) {
         self.id = id

@@ -10,7 +10,10 @@ import SFU
 /// WHIP/WHEP operations, run on the worker's loop: negotiate, create the transport and the SFU
 /// side, and register the ICE ufrag before the answer leaves (INTEROP-NOTES §1).
 extension MediaWorker {
-    func publish(_ request: PublishRequest) throws(MediaError) -> SessionAnswer {
+    func publish(_ request: PublishRequest, clientAddress: String?) throws(MediaError) -> SessionAnswer {
+        let ticket = try admission.admit(identity: request.identity, address: clientAddress)
+        var admitted = false
+        defer { if !admitted { admission.release(ticket) } }
         let offer = try parseOffer(request.offerSDP)
         let credentials = ICECredentials.random()
         let negotiated = try negotiate(offer, capabilities: .sfuDefault, credentials: credentials, direction: .recvonly)
@@ -41,6 +44,8 @@ extension MediaWorker {
         let session = PublishSession(id: resourceID.description, room: request.room, transport: transport,
                                      answer: negotiated.answer, publication: publication, worker: self)
         room(named: request.room).add(publication)
+        session.quotaTicket = ticket
+        admitted = true
         sessions[session.id] = session
         transport.logger.info("publication started", metadata: [
             "room": "\(request.room)", "resource": "\(resourceID)", "participant": "\(request.identity)",
@@ -57,10 +62,13 @@ extension MediaWorker {
         session.close(reason: "unpublished")
     }
 
-    func subscribe(_ request: SubscribeRequest) throws(MediaError) -> SessionAnswer {
+    func subscribe(_ request: SubscribeRequest, clientAddress: String?) throws(MediaError) -> SessionAnswer {
         guard let room = rooms[request.room], let publication = room.publications[request.resourceID.description] else {
             throw .notFound("no publication '\(request.resourceID)' in room '\(request.room)'")
         }
+        let ticket = try admission.admit(identity: request.identity, address: clientAddress)
+        var admitted = false
+        defer { if !admitted { admission.release(ticket) } }
         let offer = try parseOffer(request.offerSDP)
         let credentials = ICECredentials.random()
         let sessionID = randomToken(length: 16)
@@ -90,6 +98,8 @@ extension MediaWorker {
         let session = SubscribeSession(id: sessionID, room: request.room, transport: transport,
                                        answer: negotiated.answer, subscription: subscription, worker: self)
         room.add(subscription, to: publication, nowNanos: MonotonicClock.nowNanos)
+        session.quotaTicket = ticket
+        admitted = true
         sessions[sessionID] = session
         transport.logger.info("subscription started", metadata: [
             "room": "\(request.room)", "resource": "\(request.resourceID)", "participant": "\(request.identity)",
@@ -180,7 +190,7 @@ extension MediaWorker {
     // MARK: - Teardown (called by sessions when their transport closes)
 
     func publicationEnded(_ session: PublishSession) {
-        sessions.removeValue(forKey: session.id)
+        sessionEnded(session)
         CascadeMetrics.publications.decrement()
         guard let room = rooms[session.room] else { return }
         endPublication(session.publication.id, in: room)
@@ -201,10 +211,20 @@ extension MediaWorker {
     }
 
     func subscriptionEnded(_ session: SubscribeSession) {
-        sessions.removeValue(forKey: session.id)
+        sessionEnded(session)
         guard let room = rooms[session.room] else { return }
         room.remove(subscription: session.id)
         removeRoomIfEmpty(room)
+    }
+
+    /// Forgets a session that ended and gives back its place in the node's limits (once: the
+    /// ticket goes with the first call).
+    private func sessionEnded(_ session: MediaSession) {
+        sessions.removeValue(forKey: session.id)
+        if let ticket = session.quotaTicket {
+            session.quotaTicket = nil
+            admission.release(ticket)
+        }
     }
 
     // MARK: - Helpers

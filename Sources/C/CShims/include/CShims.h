@@ -43,4 +43,9 @@ typedef struct {
 } cshims_mmsghdr;
 int cshims_sendmmsg(int fd, cshims_mmsghdr *messages, unsigned int count);
 
+// malloc_trim(0) (glibc, not a macro, but absent from Swift's Glibc module): gives the freed
+// memory of every malloc arena back to the system. 1 if some was released, else 0 (always 0 on a
+// C library without it).
+int cshims_malloc_trim(void);
+
 #endif
