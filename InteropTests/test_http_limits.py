@@ -1,5 +1,5 @@
 """Slow, oversized and non-HTTP requests get an answer and a closed socket, never a held one
-(docs/security.md, "Limits"): this module's own `cascade serve --http-head-timeout 2
+(docs/security.md, "Limits"): this module's own `cascade serve --http-read-timeout 2
 --http-idle-timeout 3`, spoken to over raw TCP the way an attacker would."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from harness.signaling import SignalingClient, link_token, ws_url
 
 pytestmark = pytest.mark.server
 
-HEAD_TIMEOUT = 2
+READ_TIMEOUT = 2
 IDLE_TIMEOUT = 3
 
 
 @pytest.fixture(scope="module")
 def server(artifacts):
     with meeting.running_server(artifacts, "test_http_limits", (
-            "--http-head-timeout", str(HEAD_TIMEOUT), "--http-idle-timeout", str(IDLE_TIMEOUT))) as server:
+            "--http-read-timeout", str(READ_TIMEOUT), "--http-idle-timeout", str(IDLE_TIMEOUT))) as server:
         require.signaling(server.base_url)
         yield server
 
@@ -58,15 +58,31 @@ def _status(answer: bytes) -> int:
 
 
 def test_a_half_sent_head_gets_408_at_the_head_deadline(server):
-    answer, after = _exchange(server, b"GET /healthz HTTP/1.1\r\nHost: cascade\r\nX-Slow: ", HEAD_TIMEOUT + 5)
+    answer, after = _exchange(server, b"GET /healthz HTTP/1.1\r\nHost: cascade\r\nX-Slow: ", READ_TIMEOUT + 5)
     assert _status(answer) == 408, answer
-    assert HEAD_TIMEOUT - 0.5 <= after, f"closed after {after:.1f} s, before the deadline"
+    assert READ_TIMEOUT - 0.5 <= after, f"closed after {after:.1f} s, before the deadline"
+
+
+@pytest.mark.parametrize("route", ["join", "whip"])
+def test_a_trickled_body_gets_408_at_the_read_deadline(server, route):
+    """The head arrives, the body never does: no timer of the HTTP server's own runs while a
+    request is in progress, so the handler's body read has its own deadline."""
+    if route == "join":
+        head = b"POST /v1/rooms/slow-body/join HTTP/1.1\r\nHost: cascade\r\nContent-Type: application/json\r\n"
+    else:
+        token = server.token("slow-body", "slow", publish=True)
+        head = (b"POST /whip/slow-body HTTP/1.1\r\nHost: cascade\r\nContent-Type: application/sdp\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\n")
+    answer, after = _exchange(server, head + b"Content-Length: 1000\r\n\r\n{\"na", READ_TIMEOUT + 5)
+    assert _status(answer) == 408, answer
+    assert b"body_timeout" in answer, answer
+    assert READ_TIMEOUT - 0.5 <= after, f"answered after {after:.1f} s, before the deadline"
 
 
 def test_a_connection_that_sends_nothing_is_closed_at_the_head_deadline(server):
-    answer, after = _exchange(server, b"", HEAD_TIMEOUT + 5)
+    answer, after = _exchange(server, b"", READ_TIMEOUT + 5)
     assert _status(answer) == 408, answer
-    assert after >= HEAD_TIMEOUT - 0.5
+    assert after >= READ_TIMEOUT - 0.5
 
 
 def test_a_kept_alive_connection_is_closed_when_idle(server):

@@ -1,4 +1,5 @@
 import Auth
+import HTTPGuard
 
 /// How the control plane (signaling, rooms, the meeting web app) behaves. Defaults are those of
 /// `cascade serve` and docs/signaling.md.
@@ -6,6 +7,8 @@ public struct ControlConfiguration: Sendable {
     /// When true, `POST /v1/rooms/{room}/join` is off: participants need a token minted with the
     /// API secret (`cascade token`).
     public var requireToken = false
+    /// Time and size bounds of HTTP requests (also the open-join body's read timeout).
+    public var httpLimits = HTTPLimits()
     /// Participants in one room, counting those reconnecting (`room_full`).
     public var maxParticipants = 50
     /// Rooms on this server (`too_many_rooms`).

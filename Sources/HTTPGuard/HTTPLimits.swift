@@ -16,19 +16,20 @@ public struct HTTPLimits: Sendable, Equatable {
     /// At most this many header fields; more get 431.
     public var maxHeaderCount: Int
     /// A connection's first request head must be complete this long after the connection is
-    /// accepted, or the server answers 408 and closes (RFC 9110 §15.5.9).
-    public var headTimeoutSeconds: Int
+    /// accepted, and a request's body this long after its head, or the server answers 408 and
+    /// closes (RFC 9110 §15.5.9).
+    public var readTimeoutSeconds: Int
     /// A kept-alive connection with no request in progress is closed after this long. Longer than
     /// AsyncHTTPClient's pool idle timeout (60 s), so a client of ours never sends a request on a
     /// connection the server is closing at the same moment.
     public var idleTimeoutSeconds: Int
 
     public init(maxRequestLineBytes: Int = 8 * 1024, maxHeadBytes: Int = 32 * 1024, maxHeaderCount: Int = 100,
-                headTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 75) {
+                readTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 75) {
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaderCount = maxHeaderCount
-        self.headTimeoutSeconds = headTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }

@@ -65,7 +65,7 @@ public struct RequestHeadGuard: Sendable {
 
     public init(limits: HTTPLimits, nowNanos: UInt64) {
         self.limits = limits
-        deadlineNanos = nowNanos &+ UInt64(max(0, limits.headTimeoutSeconds)) &* 1_000_000_000
+        deadlineNanos = nowNanos &+ UInt64(max(0, limits.readTimeoutSeconds)) &* 1_000_000_000
     }
 
     /// The verdict once one has been reached, or `incomplete`.

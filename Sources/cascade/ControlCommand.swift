@@ -59,6 +59,7 @@ struct ControlCommand: AsyncParsableCommand {
         let nodes = DeploymentMediaNodes(deployment: deployment, keys: keys, uplinks: uplinks, logger: logger)
         var controlConfiguration = ControlConfiguration()
         controlConfiguration.requireToken = requireToken
+        controlConfiguration.httpLimits = http.limits
         controlConfiguration.maxParticipants = maxParticipants
         controlConfiguration.maxRooms = maxRooms
         let control = ControlPlane(configuration: controlConfiguration, nodes: nodes, keys: keys, logger: logger)

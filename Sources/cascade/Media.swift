@@ -94,7 +94,7 @@ struct Media: AsyncParsableCommand {
         }
         defer { uplink?.cancel() }
 
-        let router = Self.router(node: mediaNode, keys: keys, links: links)
+        let router = Self.router(node: mediaNode, keys: keys, links: links, limits: http.limits)
         let port = entry.httpPort
         let app = Application(
             router: router,
@@ -127,9 +127,9 @@ extension Media {
     }
 
     /// Every HTTP route of `cascade media` (AuthorizationTable names each).
-    static func router(node: MediaNode, keys: KeyService, links: CascadeLinks) -> Router<ClientRequestContext> {
+    static func router(node: MediaNode, keys: KeyService, links: CascadeLinks, limits: HTTPLimits) -> Router<ClientRequestContext> {
         let router = Router(context: ClientRequestContext.self)
-        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: false).register(on: router)
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: false, limits: limits).register(on: router)
         links.register(on: router)
         return router
     }

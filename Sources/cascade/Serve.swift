@@ -122,6 +122,7 @@ struct Serve: AsyncParsableCommand {
 
         var controlConfiguration = ControlConfiguration()
         controlConfiguration.requireToken = requireToken
+        controlConfiguration.httpLimits = http.limits
         controlConfiguration.maxParticipants = maxParticipants
         controlConfiguration.maxRooms = maxRooms
         controlConfiguration.turnURLs = turnURLs
@@ -130,7 +131,7 @@ struct Serve: AsyncParsableCommand {
 
         // `/v1/dev/token` hands out any identity: only where nobody else can reach it.
         let router = Self.router(node: node, keys: keys, developmentTokens: development && Self.isLoopback(bind),
-                                 turn: controlConfiguration.turn, control: control)
+                                 turn: controlConfiguration.turn, limits: http.limits, control: control)
         let host = bind
         let port = httpPort
         let shown = configuration.candidateHost
@@ -159,9 +160,10 @@ struct Serve: AsyncParsableCommand {
     /// Every HTTP route of `cascade serve` (AuthorizationTable names each): the media node's
     /// and control's — the meeting app (`/`, `/r/{room}`, `/app/…`), `POST /v1/rooms/{room}/join`.
     static func router(node: MediaNode, keys: KeyService, developmentTokens: Bool, turn: TURNCredentials?,
-                       control: ControlPlane) -> Router<ClientRequestContext> {
+                       limits: HTTPLimits, control: ControlPlane) -> Router<ClientRequestContext> {
         let router = Router(context: ClientRequestContext.self)
-        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: developmentTokens, turn: turn).register(on: router)
+        MediaHTTPRoutes(node: node, keys: keys, developmentTokens: developmentTokens, turn: turn, limits: limits)
+            .register(on: router)
         control.register(on: router)
         return router
     }

@@ -51,8 +51,9 @@ final class AuthorizationTableTests: XCTestCase {
         let nodes = DeploymentMediaNodes(deployment: deployment, keys: keys, uplinks: uplinks, logger: logger)
         let control = ControlPlane(configuration: ControlConfiguration(), nodes: nodes, keys: keys, logger: logger)
         let routes = [
-            "cascade serve": names(Serve.router(node: node, keys: keys, developmentTokens: true, turn: nil, control: serveControl)),
-            "cascade media": names(Media.router(node: node, keys: keys, links: links)),
+            "cascade serve": names(Serve.router(node: node, keys: keys, developmentTokens: true, turn: nil,
+                                                  limits: HTTPLimits(), control: serveControl)),
+            "cascade media": names(Media.router(node: node, keys: keys, links: links, limits: HTTPLimits())),
             "cascade control": names(ControlCommand.router(control: control, nodes: nodes)),
         ]
         await node.shutdown()

@@ -2,7 +2,7 @@ import HTTPGuard
 import XCTest
 
 final class RequestHeadGuardTests: XCTestCase {
-    private let limits = HTTPLimits(maxRequestLineBytes: 64, maxHeadBytes: 256, maxHeaderCount: 4, headTimeoutSeconds: 10)
+    private let limits = HTTPLimits(maxRequestLineBytes: 64, maxHeadBytes: 256, maxHeaderCount: 4, readTimeoutSeconds: 10)
 
     private func verdict(_ text: String, limits: HTTPLimits? = nil) -> RequestHeadGuard.Verdict {
         var headGuard = RequestHeadGuard(limits: limits ?? self.limits, nowNanos: 0)

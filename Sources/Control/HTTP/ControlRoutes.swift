@@ -1,5 +1,6 @@
 import Auth
 import Foundation
+import HTTPGuard
 import Hummingbird
 import MediaAPI
 
@@ -57,10 +58,13 @@ extension ControlPlane {
         guard SignalingService.isValidRoomName(room) else {
             throw ControlHTTPError(.badRequest, "bad_room", "room names are 1–64 letters, digits, '-' or '_'")
         }
-        var request = request
         let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: 4096) } catch {
-            throw ControlHTTPError(.contentTooLarge, "too_large", "the body is at most 4096 bytes")
+        do throws(RequestBodyError) { body = try await request.collectBody(upTo: 4096, limits: configuration.httpLimits) } catch {
+            switch error {
+            case .tooLarge: throw ControlHTTPError(.contentTooLarge, "too_large", "the body is at most 4096 bytes")
+            case .timedOut(let seconds):
+                throw ControlHTTPError(.requestTimeout, "body_timeout", "the body did not arrive within \(seconds) s")
+            }
         }
         var name: String?
         if body.readableBytes > 0 {

@@ -1,6 +1,7 @@
 import MediaAPI
 import Auth
 import Foundation
+import HTTPGuard
 import Hummingbird
 
 /// Every error the HTTP interface returns: a status and a JSON body `{"error": code, "reason": text}`.
@@ -32,6 +33,18 @@ public struct APIError: HTTPResponseError, Sendable {
 
     public init(_ error: AccessError) {
         self.init(.forbidden, code: "forbidden", reason: error.description)
+    }
+
+    /// A body that was too long (413) or too slow (408, and the connection is closed: the rest
+    /// of a trickled body is not worth reading).
+    public init(_ error: RequestBodyError, what: String) {
+        switch error {
+        case .tooLarge(let limit):
+            self.init(.contentTooLarge, code: "too_large", reason: "a \(what) is at most \(limit) bytes")
+        case .timedOut(let seconds):
+            self.init(.requestTimeout, code: "body_timeout", reason: "the \(what) did not arrive within \(seconds) s")
+            extraHeaders[.connection] = "close"
+        }
     }
 
     public init(_ error: MediaError) {

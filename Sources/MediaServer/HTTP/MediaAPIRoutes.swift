@@ -1,5 +1,6 @@
 import Auth
 import Foundation
+import HTTPGuard
 import Hummingbird
 import MediaAPI
 
@@ -9,6 +10,7 @@ import MediaAPI
 struct MediaAPIRoutes: Sendable {
     let api: any MediaAPI
     let keys: KeyService
+    let limits: HTTPLimits
 
     func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let group = router.group("/v1/media/rooms/:room")
@@ -87,8 +89,12 @@ struct MediaAPIRoutes: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        var request = request
-        let body = try await request.collectBody(upTo: MediaHTTPRoutes.maxSDPBytes * 2)
+        let body: ByteBuffer
+        do throws(RequestBodyError) {
+            body = try await request.collectBody(upTo: MediaHTTPRoutes.maxSDPBytes * 2, limits: limits)
+        } catch {
+            throw APIError(error, what: "\(T.self)")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
         } catch {

@@ -2,6 +2,7 @@ import MediaAPI
 import Auth
 import Foundation
 import HTTPTypes
+import HTTPGuard
 import Hummingbird
 
 /// The media node's HTTP interface: WHIP (RFC 9725), WHEP, the publications list, metrics and the
@@ -18,6 +19,8 @@ public struct MediaHTTPRoutes: Sendable {
     /// TURN servers offered in each answer (RFC 9725 §4.6 `Link: rel="ice-server"`), with
     /// credentials for the token's identity; nil without TURN.
     public let turn: TURNCredentials?
+    /// How long a request body may take to arrive.
+    let limits: HTTPLimits
     let assets = WebAssets()
 
     static let maxSDPBytes = 64 * 1024
@@ -26,8 +29,10 @@ public struct MediaHTTPRoutes: Sendable {
     /// RFC 8288 §3; RFC 9725 §4.6: the TURN and STUN servers a client may use.
     static let link = HTTPField.Name("Link")!
 
-    public init(node: MediaNode, keys: KeyService, developmentTokens: Bool, turn: TURNCredentials? = nil) {
+    public init(node: MediaNode, keys: KeyService, developmentTokens: Bool, turn: TURNCredentials? = nil,
+                limits: HTTPLimits = HTTPLimits()) {
         self.api = node
+        self.limits = limits
         self.node = node
         self.turn = turn
         self.keys = keys
@@ -39,13 +44,13 @@ public struct MediaHTTPRoutes: Sendable {
             allowOrigin: .all,
             allowHeaders: [.authorization, .contentType, .ifMatch, .accept],
             allowMethods: [.get, .post, .patch, .delete, .options, .head],
-            exposedHeaders: ["Location", "ETag", "Link", "Accept-Patch", "Accept-Post"]))
+            exposedHeaders: ["Location", "ETag", "Link", "Accept-Patch", "Accept-Post", "Retry-After"]))
 
         // WHIP (RFC 9725 §4.2): POST an offer, get 201 + answer + Location; DELETE the Location.
         router.post("/whip/:room") { request, context in
             let room = try Self.room(context)
             let token = try await authorize(request, room: room, grant: .publish)
-            let offer = try await Self.sdpBody(request)
+            let offer = try await Self.sdpBody(request, limits: limits)
             do throws(MediaError) {
                 let answer = try await node.publish(PublishRequest(room: room, identity: token.identity, offerSDP: offer),
                                                     clientAddress: context.remoteAddress?.ipAddress)
@@ -74,7 +79,7 @@ public struct MediaHTTPRoutes: Sendable {
             let room = try Self.room(context)
             let token = try await authorize(request, room: room, grant: .subscribe)
             let resource = try Self.resource(context)
-            let offer = try await Self.sdpBody(request)
+            let offer = try await Self.sdpBody(request, limits: limits)
             do throws(MediaError) {
                 let answer = try await node.subscribe(
                     SubscribeRequest(room: room, identity: token.identity, resourceID: resource, offerSDP: offer),
@@ -135,7 +140,7 @@ public struct MediaHTTPRoutes: Sendable {
         router.get("/try") { _, _ in try serveAsset("index.html") }
         router.get("/web/:asset") { _, context in try serveAsset(context.parameters.require("asset")) }
 
-        MediaAPIRoutes(api: api, keys: keys).register(on: router)
+        MediaAPIRoutes(api: api, keys: keys, limits: limits).register(on: router)
     }
 
     // MARK: - Authentication
@@ -205,24 +210,23 @@ public struct MediaHTTPRoutes: Sendable {
         return resource
     }
 
-    static func sdpBody(_ request: Request) async throws -> String {
+    static func sdpBody(_ request: Request, limits: HTTPLimits) async throws -> String {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/sdp") else {
             var error = APIError(.unsupportedMediaType, code: "unsupported_media_type", reason: "the body must be application/sdp")
             error.extraHeaders[.accept] = "application/sdp"
             throw error
         }
-        return try await textBody(request, what: "SDP offer")
+        return try await textBody(request, what: "SDP offer", limits: limits)
     }
 
     /// The body as text, at most `maxSDPBytes`.
-    static func textBody(_ request: Request, what: String) async throws -> String {
-        var request = request
+    static func textBody(_ request: Request, what: String, limits: HTTPLimits) async throws -> String {
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxSDPBytes)
+        do throws(RequestBodyError) {
+            body = try await request.collectBody(upTo: maxSDPBytes, limits: limits)
         } catch {
-            throw APIError(.contentTooLarge, code: "too_large", reason: "an \(what) is at most \(maxSDPBytes) bytes")
+            throw APIError(error, what: what)
         }
         // Strictly UTF-8 (RFC 8866 §5: SDP text is UTF-8): a decoder that repairs bytes would
         // hand the negotiation a different text than the client sent.
@@ -248,7 +252,7 @@ public struct MediaHTTPRoutes: Sendable {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/trickle-ice-sdpfrag") == true else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", reason: "PATCH takes application/trickle-ice-sdpfrag")
         }
-        let fragment = try await Self.textBody(request, what: "sdpfrag")
+        let fragment = try await Self.textBody(request, what: "sdpfrag", limits: limits)
         let update = ICEUpdateRequest(room: room, sessionID: sessionID, ifMatch: request.headers[.ifMatch], fragment: fragment)
         let answer: ICEUpdateAnswer
         do throws(MediaError) { answer = try await api.updateICE(update) } catch { throw APIError(error) }
