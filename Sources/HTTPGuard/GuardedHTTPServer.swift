@@ -11,7 +11,9 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(RequestHeadGuardHandler(limits: limits), position: .first)
+            // Last of what is there now: first of the HTTP handlers the inner channel adds, and
+            // after a TLS handler a wrapping channel may have put in front (it must see plaintext).
+            try channel.pipeline.syncOperations.addHandler(RequestHeadGuardHandler(limits: limits), position: .last)
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
         }

@@ -1,8 +1,8 @@
 import NIOCore
 
-/// Puts a `RequestHeadGuard` in front of a connection's HTTP parser: the first handler of the
-/// pipeline, it passes bytes on while the head is incomplete, answers and closes when the guard
-/// refuses them (or the head deadline passes), and removes itself once the head is complete.
+/// Puts a `RequestHeadGuard` just before a connection's HTTP parser: it passes bytes on while the
+/// head is incomplete, answers and closes when the guard refuses them (or the head deadline
+/// passes), and removes itself once the head is complete.
 final class RequestHeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
