@@ -162,13 +162,24 @@ final class RTCPTests: XCTestCase {
         // Largest value: mantissa 0x3FFFF, exponent 63 (pion's overflow test bytes).
         let max: [UInt8] = [143, 206, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 82, 69, 77, 66, 0, 255, 255, 255]
         guard case .remb(let remb) = try RTCPCompound.parse(max)[0] else { return XCTFail() }
-        XCTAssertEqual(remb.bitrateBps, UInt64.max)  // saturated
+        XCTAssertEqual(remb.bitrateBps, ReceiverEstimatedMaxBitrate.maximumBitrateBps)  // saturated
         XCTAssertEqual(RTCPCompound.serialize([.remb(ReceiverEstimatedMaxBitrate(senderSSRC: 0, bitrateBps: 0x3FFFF << 46,
                                                                                  ssrcs: []))]).suffix(4), [0, 0xBB, 0xFF, 0xFF])
         // Non-REMB application-layer feedback stays unknown.
         var afb = bytes
         afb[12] = 0x41
         guard case .unknown(206, 15, _) = try RTCPCompound.parse(afb)[0] else { return XCTFail() }
+    }
+
+    func testSaturatedREMBSerializesToItself() throws {
+        // Found by `cascade-fuzz rtcp-remb`: exponent 55 overflows 64 bits; the value it saturated
+        // to (UInt64.max) serialized as 0x3FFFF << 46 and so parsed back as another bitrate.
+        let bytes: [UInt8] = [0x8f, 206, 0, 5, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                              0x52, 0x45, 0x4d, 0x42, 0x01, 0xdf, 0x74, 0x48, 0x1e, 0x00, 0xed, 0x16]
+        let packets = try RTCPCompound.parseStrict(bytes)
+        guard case .remb(let remb) = packets.first else { return XCTFail("\(packets)") }
+        XCTAssertEqual(remb.bitrateBps, ReceiverEstimatedMaxBitrate.maximumBitrateBps)
+        XCTAssertEqual(try RTCPCompound.parseStrict(RTCPCompound.serialize(packets)), packets)
     }
 
     func testCompoundErrors() {
