@@ -182,6 +182,25 @@ final class RTCPTests: XCTestCase {
         XCTAssertEqual(try RTCPCompound.parseStrict(RTCPCompound.serialize(packets)), packets)
     }
 
+    func testGoodbyeReasonThatIsNotUTF8SerializesToItself() throws {
+        // Found by `cascade-fuzz rtcp`: each byte that is not UTF-8 became a 3-byte U+FFFD, the
+        // reason outgrew its length byte, and serializing cut it inside a character.
+        let found = Array(hexString: """
+            81cb002b06007e005afffffffdff9bf900c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c282c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2\
+            c2c2c2c2c2c2c2c225c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2ffffff8fffffffffffffffffffffffffffffffffffffffffff85c90007902f9e2ebc\
+            5e9a4000000000000046e10000011109f3643000024a7991cb000190010190010081cd000481c99bcd000481c99bf900c2c2c2c201902f0000ff\
+            ffff
+            """)
+        let packets = try RTCPCompound.parseStrict(found)
+        guard case .goodbye(let bye) = packets.first else { return XCTFail("\(packets)") }
+        XCTAssertLessThanOrEqual(try XCTUnwrap(bye.reason).utf8.count, 255)
+        XCTAssertEqual(try RTCPCompound.parseStrict(RTCPCompound.serialize(packets)), packets)
+        // A reason of 255 invalid bytes: 85 replacement characters fit.
+        let invalid: [UInt8] = [0x81, 203, 0, 65, 0, 0, 0, 1, 255] + [UInt8](repeating: 0xFF, count: 255)
+        guard case .goodbye(let long) = try RTCPCompound.parseStrict(invalid).first else { return XCTFail() }
+        XCTAssertEqual(long.reason, String(repeating: "\u{FFFD}", count: 85))
+    }
+
     func testCompoundErrors() {
         XCTAssertThrowsError(try RTCPCompound.parse([0x81, 0xc9])) { XCTAssertEqual($0 as? RTCPError, .truncated(needed: 4, available: 2)) }
         XCTAssertThrowsError(try RTCPCompound.parse([0x81, 0xc9, 0x00, 0x64])) { XCTAssertEqual($0 as? RTCPError, .badLength) }
