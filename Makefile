@@ -2,8 +2,11 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN := .build/debug/cascade
+# `make fuzz`: seconds per fuzz target; `make test` runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 2
 
-.PHONY: run test build deps test-deps layers unit web-test interop bench clean
+.PHONY: run test build deps test-deps layers unit web-test fuzz fuzz-smoke interop bench clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -18,13 +21,14 @@ build: deps
 run: build
 	$(BIN) serve
 
-# The layer check, unit tests (swift test), the web app's unit tests (node --test), then the
-# interop suite against real peers (pytest) in a private network namespace. pytest's summary
-# line comes last.
+# The layer check, unit tests (swift test), the web app's unit tests (node --test), a few
+# seconds of every fuzz target (the build above built them), then the interop suite against real
+# peers (pytest) in a private network namespace. pytest's summary line comes last.
 test: test-deps layers
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(MAKE) --no-print-directory web-test
+	$(MAKE) --no-print-directory fuzz-smoke
 	CASCADE_BIN=$(CURDIR)/$(BIN) bash InteropTests/run.sh
 
 # No module depends on one above it (docs/architecture.md, "Modules and layers").
@@ -38,6 +42,14 @@ unit: deps
 # no network. Ends with node's summary lines.
 web-test:
 	node --test WebTests/
+
+# Every libFuzzer target for FUZZ_SECONDS (scripts/fuzz.sh; docs/security.md, *Fuzzing*).
+fuzz: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product cascade-fuzz
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 interop: test-deps
 	$(SWIFT) build $(BUILD_FLAGS) --product cascade

@@ -8,6 +8,24 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The fuzz modules: coverage for libFuzzer (swiftc has no `fuzzer-no-link`; `fuzzer` only adds
+// instrumentation when compiling) and ASan, optimized so that a run reaches millions of inputs.
+let fuzzSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-sanitize=fuzzer,address", "-O"])]
+
+// MediaAPI's, and UplinkFuzz's, which compiles the same sources.
+let mediaAPIDependencies: [Target.Dependency] = [
+    "Auth",
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOFoundationCompat", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdCore", package: "hummingbird"),
+    .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+    .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+]
+
 let package = Package(
     name: "Cascade",
     platforms: [.macOS(.v15)],
@@ -80,18 +98,7 @@ let package = Package(
 
         // The media API: what signaling asks of a media node (publish/subscribe by resource id),
         // in-process or over HTTP.
-        .target(name: "MediaAPI", dependencies: [
-            "Auth",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-        ], path: "Sources/MediaAPI", swiftSettings: swiftSettings),
+        .target(name: "MediaAPI", dependencies: mediaAPIDependencies, path: "Sources/MediaAPI", swiftSettings: swiftSettings),
 
         // L3 Cascade: how media nodes link — the routing plan, the relay table, the link wire
         // format, its control channel, the dialer and the acceptor. No media, no worker.
@@ -153,6 +160,37 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/cascade", swiftSettings: swiftSettings),
+
+        // Fuzzing (docs/security.md, *Fuzzing*; `make fuzz`): each fuzz module compiles the source
+        // files of one parser again (its `Source` is a link to them) with libFuzzer's coverage and
+        // AddressSanitizer, and imports everything else from this same debug build, so a fuzz build
+        // costs our parsers' compile, not a second, sanitized build of NIO, BoringSSL and the rest.
+        .target(name: "FuzzSupport", path: "Fuzz/Support", swiftSettings: fuzzSettings),
+        .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .target(name: "STUNFuzz", dependencies: ["FuzzSupport", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Fuzz/STUN", swiftSettings: fuzzSettings),
+        .target(name: "RTPFuzz", dependencies: ["FuzzSupport"], path: "Fuzz/RTP", swiftSettings: fuzzSettings),
+        .target(name: "SDPFuzz", dependencies: ["FuzzSupport"], path: "Fuzz/SDP", swiftSettings: fuzzSettings),
+        .target(name: "DTLSFuzz", dependencies: ["FuzzSupport", "COpenSSL", "CShims", "SRTP"], path: "Fuzz/DTLS",
+                swiftSettings: fuzzSettings),
+        .target(name: "ICETCPFuzz", dependencies: ["FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
+                path: "Fuzz/ICETCP", swiftSettings: fuzzSettings),
+        .target(name: "SignalingFuzz", dependencies: ["FuzzSupport", "MediaAPI"], path: "Fuzz/Signaling",
+                swiftSettings: fuzzSettings),
+        // Compiles MediaAPI's sources, so it needs what they import.
+        .target(name: "UplinkFuzz", dependencies: ["FuzzSupport"] + mediaAPIDependencies, path: "Fuzz/Uplink",
+                swiftSettings: fuzzSettings),
+        .target(name: "LinkFuzz", dependencies: ["FuzzSupport"], path: "Fuzz/Link", swiftSettings: fuzzSettings),
+        .target(name: "DeploymentFuzz", dependencies: ["FuzzSupport"], path: "Fuzz/Deployment", swiftSettings: fuzzSettings),
+        .target(name: "JWTFuzz", dependencies: ["FuzzSupport", .product(name: "JWTKit", package: "jwt-kit"),
+                                                .product(name: "Crypto", package: "swift-crypto")],
+                path: "Fuzz/JWT", swiftSettings: fuzzSettings),
+        // `cascade-fuzz TARGET [libFuzzer options]`; lld, as gold warns about ASan's local symbols.
+        .executableTarget(name: "cascade-fuzz", dependencies: [
+            "CFuzzer", "FuzzSupport", "STUNFuzz", "RTPFuzz", "SDPFuzz", "DTLSFuzz", "ICETCPFuzz", "SignalingFuzz",
+            "UplinkFuzz", "LinkFuzz", "DeploymentFuzz", "JWTFuzz",
+        ], path: "Fuzz/Driver", swiftSettings: fuzzSettings,
+           linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]),
 
         .testTarget(name: "STUNTests", dependencies: ["STUN"], path: "UnitTests/STUNTests"),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], path: "UnitTests/RTPTests"),

@@ -4,7 +4,8 @@
 The table under "## Modules and layers" lists every module from the top layer (L4) down to C,
 one module or a comma-separated group per line ("L1  ICE, DTLS, SRTP (Sources/...)"); a module
 may depend only on modules listed *below* it (later in the table). This script fails when
-  - a target of Package.swift (other than tests and their helpers) is missing from the table, or
+  - a target of Package.swift (other than tests, fuzz targets and their helpers: any target whose
+    path is outside Sources/) is missing from the table, or
     the table names a module Package.swift does not have;
   - a target's `dependencies:` in Package.swift, or an `import` in its sources, names a module
     listed above it or beside it.
@@ -34,12 +35,15 @@ class Target:
 
     @property
     def is_test(self) -> bool:
+        """Tests (UnitTests/) and fuzz targets (Fuzz/) sit above every layer and may use any module."""
         return self.kind == "testTarget" or self.path.split("/")[0] != "Sources"
 
 
 def parse_package(text: str) -> dict[str, Target]:
     """The targets of Package.swift with their local (by-name) dependencies; products of other
     packages (`.product(name:package:)`) are not ours and are left out."""
+    # A list shared by targets: `let name: [Target.Dependency] = [...]`, used as `dependencies: name`.
+    lists = dict(re.findall(r"let\s+(\w+):\s*\[Target\.Dependency\]\s*=\s*\[(.*?)\n\]", text, re.S))
     starts = [m for m in re.finditer(r"\.(%s)\(\s*name:\s*\"(\w+)\"" % "|".join(TARGET_KINDS), text)]
     targets: dict[str, Target] = {}
     for index, match in enumerate(starts):
@@ -51,9 +55,11 @@ def parse_package(text: str) -> dict[str, Target]:
                         (f"UnitTests/{name}" if kind == "testTarget" else f"Sources/{name}"))
         deps = re.search(r"dependencies:\s*\[(.*?)\]\s*,\s*(?:path|exclude|sources|resources|swiftSettings|cSettings|linkerSettings|pkgConfig|providers)",
                          body, re.S)
-        if deps:
-            listing = re.sub(r"\.product\([^)]*\)", "", deps.group(1))
-            target.dependencies = re.findall(r"\"(\w+)\"", listing)
+        shared = re.match(r"\s*(\w+)\s*,", body[body.find("dependencies:") + len("dependencies:"):]) \
+            if "dependencies:" in body else None
+        listing = deps.group(1) if deps else lists.get(shared.group(1), "") if shared else ""
+        listing = re.sub(r"\.product\([^)]*\)", "", listing)
+        target.dependencies = re.findall(r"\"(\w+)\"", listing)
         targets[name] = target
     return targets
 

@@ -162,13 +162,43 @@ final class RTCPTests: XCTestCase {
         // Largest value: mantissa 0x3FFFF, exponent 63 (pion's overflow test bytes).
         let max: [UInt8] = [143, 206, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 82, 69, 77, 66, 0, 255, 255, 255]
         guard case .remb(let remb) = try RTCPCompound.parse(max)[0] else { return XCTFail() }
-        XCTAssertEqual(remb.bitrateBps, UInt64.max)  // saturated
+        XCTAssertEqual(remb.bitrateBps, ReceiverEstimatedMaxBitrate.maximumBitrateBps)  // saturated
         XCTAssertEqual(RTCPCompound.serialize([.remb(ReceiverEstimatedMaxBitrate(senderSSRC: 0, bitrateBps: 0x3FFFF << 46,
                                                                                  ssrcs: []))]).suffix(4), [0, 0xBB, 0xFF, 0xFF])
         // Non-REMB application-layer feedback stays unknown.
         var afb = bytes
         afb[12] = 0x41
         guard case .unknown(206, 15, _) = try RTCPCompound.parse(afb)[0] else { return XCTFail() }
+    }
+
+    func testSaturatedREMBSerializesToItself() throws {
+        // Found by `cascade-fuzz rtcp-remb`: exponent 55 overflows 64 bits; the value it saturated
+        // to (UInt64.max) serialized as 0x3FFFF << 46 and so parsed back as another bitrate.
+        let bytes: [UInt8] = [0x8f, 206, 0, 5, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                              0x52, 0x45, 0x4d, 0x42, 0x01, 0xdf, 0x74, 0x48, 0x1e, 0x00, 0xed, 0x16]
+        let packets = try RTCPCompound.parseStrict(bytes)
+        guard case .remb(let remb) = packets.first else { return XCTFail("\(packets)") }
+        XCTAssertEqual(remb.bitrateBps, ReceiverEstimatedMaxBitrate.maximumBitrateBps)
+        XCTAssertEqual(try RTCPCompound.parseStrict(RTCPCompound.serialize(packets)), packets)
+    }
+
+    func testGoodbyeReasonThatIsNotUTF8SerializesToItself() throws {
+        // Found by `cascade-fuzz rtcp`: each byte that is not UTF-8 became a 3-byte U+FFFD, the
+        // reason outgrew its length byte, and serializing cut it inside a character.
+        let found = Array(hexString: """
+            81cb002b06007e005afffffffdff9bf900c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c282c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2\
+            c2c2c2c2c2c2c2c225c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2ffffff8fffffffffffffffffffffffffffffffffffffffffff85c90007902f9e2ebc\
+            5e9a4000000000000046e10000011109f3643000024a7991cb000190010190010081cd000481c99bcd000481c99bf900c2c2c2c201902f0000ff\
+            ffff
+            """)
+        let packets = try RTCPCompound.parseStrict(found)
+        guard case .goodbye(let bye) = packets.first else { return XCTFail("\(packets)") }
+        XCTAssertLessThanOrEqual(try XCTUnwrap(bye.reason).utf8.count, 255)
+        XCTAssertEqual(try RTCPCompound.parseStrict(RTCPCompound.serialize(packets)), packets)
+        // A reason of 255 invalid bytes: 85 replacement characters fit.
+        let invalid: [UInt8] = [0x81, 203, 0, 65, 0, 0, 0, 1, 255] + [UInt8](repeating: 0xFF, count: 255)
+        guard case .goodbye(let long) = try RTCPCompound.parseStrict(invalid).first else { return XCTFail() }
+        XCTAssertEqual(long.reason, String(repeating: "\u{FFFD}", count: 85))
     }
 
     func testCompoundErrors() {

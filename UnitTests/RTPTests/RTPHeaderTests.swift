@@ -90,6 +90,25 @@ final class RTPHeaderTests: XCTestCase {
         XCTAssertNil(parseRTP(badPadding))
     }
 
+    func testOneByteIDZeroIsOnePaddingByteWhateverItsLength() throws {
+        // Found by `cascade-fuzz rtp`: 0x01 (ID 0, length 2) was walked as an element of ID 0
+        // that extensionElement(id:) then refused to find, and it swallowed the element after it.
+        let found: [UInt8] = [0x90, 0xe0, 0x8f, 0x88, 0xd9, 0xc2, 0x93, 0xda, 0xec, 0x64, 0x27, 0x82,
+                              0xbe, 0xde, 0x00, 0x01, 0x01, 0xb2, 0x01, 0xb2, 0xb2, 0x01, 0xb2, 0x98, 0x37]
+        let header = try XCTUnwrap(parseRTP(found))
+        found.withUnsafeBytes { packet in
+            header.forEachExtensionElement(in: packet) { id, _ in
+                XCTAssertNotEqual(id, 0)
+                return true
+            }
+        }
+        // As libwebrtc reads it: skip the one byte, then element 1 (one byte, 0xAA).
+        let bytes: [UInt8] = [0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+                              0xBE, 0xDE, 0x00, 0x01, 0x01, 0x10, 0xAA, 0x00]
+        let padded = try XCTUnwrap(parseRTP(bytes))
+        bytes.withUnsafeBytes { XCTAssertEqual(padded.extensionElement(id: 1, in: $0), 18..<19) }
+    }
+
     func testOneByteReservedID15StopsParsing() throws {
         // RFC 8285 §4.2: id 15 means stop processing the extension block.
         let bytes: [UInt8] = [0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,

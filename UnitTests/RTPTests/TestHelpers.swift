@@ -22,3 +22,13 @@ func hex(_ bytes: [UInt8]) -> String {
 func parseRTP(_ bytes: [UInt8]) -> RTPHeader? {
     bytes.withUnsafeBytes { RTPHeader.parse($0) }
 }
+
+extension Array where Element == UInt8 {
+    /// Bytes from hex digits (a crash file as `xxd -p` prints it).
+    init(hexString: String) {
+        let digits = Array(hexString.utf8.filter { UInt8(ascii: "0")...UInt8(ascii: "f") ~= $0 })
+        self = stride(from: 0, to: digits.count - 1, by: 2).map {
+            UInt8(String(decoding: digits[$0...($0 + 1)], as: UTF8.self), radix: 16)!
+        }
+    }
+}

@@ -159,6 +159,8 @@ public struct ReceiverEstimatedMaxBitrate: Sendable, Equatable {
     /// that fits (precision lost in the low bits), as libwebrtc does (remb.cc).
     public var bitrateBps: UInt64
     public var ssrcs: [UInt32]
+    /// The largest 18-bit mantissa at the largest exponent that keeps it within 64 bits.
+    public static let maximumBitrateBps: UInt64 = 0x3_FFFF << 46
 
     public init(senderSSRC: UInt32, bitrateBps: UInt64, ssrcs: [UInt32]) {
         self.senderSSRC = senderSSRC
@@ -180,9 +182,10 @@ public struct ReceiverEstimatedMaxBitrate: Sendable, Equatable {
         let packed = try reader.read24()
         let exponent = UInt64(packed >> 18)
         let mantissa = UInt64(packed & 0x3_FFFF)
-        // Saturate if the exponent shifts the mantissa out of 64 bits.
+        // Saturate if the exponent shifts the mantissa out of 64 bits, at the largest value the
+        // field can carry in 64 bits: UInt64.max would serialize as that and parse back different.
         let bitrate: UInt64 = (mantissa == 0) ? 0
-            : (exponent >= 64 || (mantissa << exponent) >> exponent != mantissa) ? UInt64.max : mantissa << exponent
+            : (exponent >= 64 || (mantissa << exponent) >> exponent != mantissa) ? maximumBitrateBps : mantissa << exponent
         try reader.require(4 * count)
         var ssrcs: [UInt32] = []
         for _ in 0..<count { ssrcs.append(try reader.read32()) }

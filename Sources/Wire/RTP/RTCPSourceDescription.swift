@@ -100,9 +100,26 @@ public struct Goodbye: Sendable, Equatable {
         for _ in 0..<count { bye.ssrcs.append(try reader.read32()) }
         if reader.remaining > 0 {
             let length = Int(try reader.read8())
-            bye.reason = String(decoding: try reader.readBytes(length), as: UTF8.self)
+            // Bytes that are not UTF-8 become U+FFFD, three bytes each: cut back to the limit so
+            // the reason serializes whole and parses back the same.
+            bye.reason = Goodbye.fitted(String(decoding: try reader.readBytes(length), as: UTF8.self))
         }
         return bye
+    }
+
+    static let maximumReasonBytes = 255
+
+    /// The longest prefix of `reason` whose UTF-8 fits the length byte, cut between scalars (a
+    /// cut inside one would send bytes that are not UTF-8).
+    static func fitted(_ reason: String) -> String {
+        var byteCount = 0
+        var end = reason.unicodeScalars.startIndex
+        for index in reason.unicodeScalars.indices {
+            byteCount += UTF8.width(reason.unicodeScalars[index])
+            guard byteCount <= maximumReasonBytes else { break }
+            end = reason.unicodeScalars.index(after: index)
+        }
+        return String(reason.unicodeScalars[..<end])
     }
 
     func serialize(into out: inout [UInt8]) {
@@ -110,7 +127,7 @@ public struct Goodbye: Sendable, Equatable {
         var body: [UInt8] = []
         for ssrc in ssrcs { rtcpAppend32(&body, ssrc) }
         if let reason {
-            let text = Array(reason.utf8.prefix(255))
+            let text = Array(Goodbye.fitted(reason).utf8)
             body.append(UInt8(text.count))
             body.append(contentsOf: text)
             while body.count % 4 != 0 { body.append(0) }

@@ -150,8 +150,10 @@ public struct RTPHeader: Sendable, Equatable {
         if hasOneByteExtensions {
             while i < end {
                 let byte = packet[i]
-                if byte == 0 { i += 1; continue }            // padding (RFC 8285 §4.2)
                 let id = byte >> 4
+                // ID 0 is padding (RFC 8285 §4.2), one byte whatever its length bits say, as
+                // libwebrtc reads it: an element of ID 0 would hide the one after it.
+                if id == 0 { i += 1; continue }
                 if id == 15 { return }                      // reserved: stop processing (§4.2)
                 let length = Int(byte & 0x0F) + 1
                 let start = i + 1

@@ -1,0 +1,1 @@
+../../Sources/MediaServer/Node/RFC4571Framing.swift

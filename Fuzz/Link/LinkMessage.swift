@@ -1,0 +1,1 @@
+../../Sources/Cascade/LinkMessage.swift
